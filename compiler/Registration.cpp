@@ -1,0 +1,30 @@
+//===- Registration.cpp - What Tessera's tools register -------------------===//
+//
+// Registers the dialects, passes and pipelines of Tessera and upstream MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Registration.h"
+
+#include "dialects/Tessera/TesseraDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/SparseTensor/Pipelines/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+void mlir::tessera::registerTesseraAndUpstreamDialects(
+    DialectRegistry &registry) {
+  registry.insert<TesseraDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+}
+
+void mlir::tessera::registerTesseraAndUpstreamPasses() {
+  registerAllPasses();
+  sparse_tensor::registerSparseTensorPipelines();
+  gpu::registerGPUToNVVMPipeline();
+  registerTesseraPasses();
+}
