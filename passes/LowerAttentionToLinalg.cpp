@@ -70,21 +70,21 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
                                 selectDims(ctx, 6, {0, 1, 2, 3, 4})},
             iterators(5, 1),
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value prod = arith::MulFOp::create(
-                  b, l, convertScalar(b, l, args[0], f32),
-                  convertScalar(b, l, args[1], f32));
-              yieldValue(
-                  b, l, arith::AddFOp::create(b, l, args[2], prod));
+              Value qv = convertScalar(b, l, args[0], f32);
+              Value kv = convertScalar(b, l, args[1], f32);
+              Value prod = arith::MulFOp::create(b, l, qv, kv);
+              yieldValue(b, l, arith::AddFOp::create(b, l, args[2], prod));
             })
             .getResult(0);
 
     // Scale and mask: query i sees key j iff j <= i + Skv - Sq (causal) and
     // j > i + Skv - Sq - window.
     Value offset;
-    if (op.getCausal())
-      offset = arith::SubIOp::create(
-          rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, skv),
-          getValueOrCreateConstantIndexOp(rewriter, loc, sq));
+    if (op.getCausal()) {
+      Value skvValue = getValueOrCreateConstantIndexOp(rewriter, loc, skv);
+      Value sqValue = getValueOrCreateConstantIndexOp(rewriter, loc, sq);
+      offset = rewriter.createOrFold<arith::SubIOp>(loc, skvValue, sqValue);
+    }
     std::optional<int64_t> window = op.getWindow();
     float scale = op.getScaleOrDefault();
     Value maskedInit = emptyTensor(rewriter, loc, scoreSizes, f32);
@@ -107,11 +107,11 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
                       b, l, j, arith::ConstantIndexOp::create(b, l, *window));
                   visible = arith::AndIOp::create(
                       b, l, visible,
-                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt,
-                                            jw, last));
+                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, jw,
+                                            last));
                 }
-                s = arith::SelectOp::create(
-                    b, l, visible, s, floatConst(b, l, f32, -INFINITY));
+                s = arith::SelectOp::create(b, l, visible, s,
+                                            floatConst(b, l, f32, -INFINITY));
               }
               yieldValue(b, l, s);
             })
@@ -125,8 +125,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
             ValueRange{negInfRows}, ArrayRef<AffineMap>{scoreId, rowOf5},
             iterators(4, 1),
             [&](OpBuilder &b, Location l, ValueRange args) {
-              yieldValue(
-                  b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
+              yieldValue(b, l,
+                         arith::MaximumFOp::create(b, l, args[0], args[1]));
             })
             .getResult(0);
     auto safeMax = [&](OpBuilder &b, Location l, Value m) -> Value {
@@ -144,8 +144,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
             ValueRange{probsInit},
             ArrayRef<AffineMap>{scoreId, rowOf5, scoreId}, iterators(5, 0),
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value shifted = arith::SubFOp::create(b, l, args[0],
-                                                    safeMax(b, l, args[1]));
+              Value shifted =
+                  arith::SubFOp::create(b, l, args[0], safeMax(b, l, args[1]));
               yieldValue(b, l, math::ExpOp::create(b, l, shifted));
             })
             .getResult(0);
@@ -158,8 +158,7 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
             ValueRange{zeroRows}, ArrayRef<AffineMap>{scoreId, rowOf5},
             iterators(4, 1),
             [&](OpBuilder &b, Location l, ValueRange args) {
-              yieldValue(
-                  b, l, arith::AddFOp::create(b, l, args[0], args[1]));
+              yieldValue(b, l, arith::AddFOp::create(b, l, args[0], args[1]));
             })
             .getResult(0);
 
@@ -177,8 +176,7 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
             [&](OpBuilder &b, Location l, ValueRange args) {
               Value prod = arith::MulFOp::create(
                   b, l, args[0], convertScalar(b, l, args[1], f32));
-              yieldValue(
-                  b, l, arith::AddFOp::create(b, l, args[2], prod));
+              yieldValue(b, l, arith::AddFOp::create(b, l, args[2], prod));
             })
             .getResult(0);
 
@@ -189,8 +187,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     Value out =
         linalg::GenericOp::create(
             rewriter, loc, outInit.getType(), ValueRange{unnormalized, rowSum},
-            ValueRange{outInit},
-            ArrayRef<AffineMap>{scoreId, rowOf5, scoreId}, iterators(5, 0),
+            ValueRange{outInit}, ArrayRef<AffineMap>{scoreId, rowOf5, scoreId},
+            iterators(5, 0),
             [&](OpBuilder &b, Location l, ValueRange args) {
               Value zero = floatConst(b, l, f32, 0.0);
               Value empty = arith::CmpFOp::create(
@@ -203,9 +201,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     SmallVector<OpFoldResult> collapsedOut = {batch, rewriter.getIndexAttr(hq),
                                               sq, dv};
     Value outCollapsed = tensor::CollapseShapeOp::create(
-        rewriter, loc,
-        RankedTensorType::get(staticShape(collapsedOut), outElt), out,
-        headGroups);
+        rewriter, loc, RankedTensorType::get(staticShape(collapsedOut), outElt),
+        out, headGroups);
     SmallVector<Value> results = {
         castIfNeeded(rewriter, loc, outCollapsed, outType)};
 
@@ -213,21 +210,19 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
       // lse = max + log(sum): -inf for rows without keys.
       AffineMap rowId = AffineMap::getMultiDimIdentityMap(4, ctx);
       Value lseInit = emptyTensor(rewriter, loc, rowSizes, f32);
-      Value lse =
-          linalg::GenericOp::create(
-              rewriter, loc, lseInit.getType(), ValueRange{rowMax, rowSum},
-              ValueRange{lseInit}, ArrayRef<AffineMap>{rowId, rowId, rowId},
-              iterators(4, 0),
-              [&](OpBuilder &b, Location l, ValueRange args) {
-                Value logSum = math::LogOp::create(b, l, args[1]);
-                yieldValue(
-                    b, l,
-                    arith::AddFOp::create(b, l, safeMax(b, l, args[0]),
-                                          logSum));
-              })
-              .getResult(0);
-      SmallVector<OpFoldResult> collapsedRows = {
-          batch, rewriter.getIndexAttr(hq), sq};
+      Value lse = linalg::GenericOp::create(
+                      rewriter, loc, lseInit.getType(),
+                      ValueRange{rowMax, rowSum}, ValueRange{lseInit},
+                      ArrayRef<AffineMap>{rowId, rowId, rowId}, iterators(4, 0),
+                      [&](OpBuilder &b, Location l, ValueRange args) {
+                        Value logSum = math::LogOp::create(b, l, args[1]);
+                        yieldValue(b, l,
+                                   arith::AddFOp::create(
+                                       b, l, safeMax(b, l, args[0]), logSum));
+                      })
+                      .getResult(0);
+      SmallVector<OpFoldResult> collapsedRows = {batch,
+                                                 rewriter.getIndexAttr(hq), sq};
       Value lseCollapsed = tensor::CollapseShapeOp::create(
           rewriter, loc, RankedTensorType::get(staticShape(collapsedRows), f32),
           lse, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});

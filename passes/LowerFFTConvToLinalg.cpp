@@ -72,8 +72,7 @@ static Value directConvolution(OpBuilder &b, Location loc, FFTConvOp op,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                Value prod = arith::MulFOp::create(
                    nb, nl, args[0], convertScalar(nb, nl, args[1], f32));
-               yieldValue(
-                   nb, nl, arith::AddFOp::create(nb, nl, args[2], prod));
+               yieldValue(nb, nl, arith::AddFOp::create(nb, nl, args[2], prod));
              })
       .getResult(0);
 }
@@ -97,6 +96,7 @@ static Value truncatedConvolution(OpBuilder &b, Location loc, FFTConvOp op,
     Value i64 = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), idx);
     return arith::SIToFPOp::create(nb, nl, f32, i64);
   };
+  Value pFloat = toFloat(b, loc, p);
   AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
 
   Value maskInit = emptyTensor(b, loc, {OpFoldResult(p)}, f32);
@@ -110,11 +110,10 @@ static Value truncatedConvolution(OpBuilder &b, Location loc, FFTConvOp op,
             Value dist = arith::MinUIOp::create(nb, nl, f, mirror);
             Value kept = arith::CmpIOp::create(
                 nb, nl, arith::CmpIPredicate::ult, dist, keepIdx);
-            yieldValue(
-                nb, nl,
-                arith::SelectOp::create(nb, nl, kept,
-                                        floatConst(nb, nl, f32, 1.0),
-                                        floatConst(nb, nl, f32, 0.0)));
+            Value one = floatConst(nb, nl, f32, 1.0);
+            Value zero = floatConst(nb, nl, f32, 0.0);
+            yieldValue(nb, nl,
+                       arith::SelectOp::create(nb, nl, kept, one, zero));
           })
           .getResult(0);
 
@@ -131,18 +130,15 @@ static Value truncatedConvolution(OpBuilder &b, Location loc, FFTConvOp op,
             // Reduce the phase in integers so that cos stays accurate.
             Value phase = arith::RemUIOp::create(
                 nb, nl, arith::MulIOp::create(nb, nl, f, x), p);
+            Value twoPi = floatConst(nb, nl, f32, 2 * M_PI);
             Value angle = arith::DivFOp::create(
                 nb, nl,
-                arith::MulFOp::create(nb, nl, floatConst(nb, nl, f32, 2 * M_PI),
-                                      toFloat(nb, nl, phase)),
-                toFloat(nb, nl, p));
-            Value term = arith::DivFOp::create(
-                nb, nl,
-                arith::MulFOp::create(nb, nl, args[0],
-                                      math::CosOp::create(nb, nl, angle)),
-                toFloat(nb, nl, p));
-            yieldValue(nb, nl,
-                                    arith::AddFOp::create(nb, nl, args[1], term));
+                arith::MulFOp::create(nb, nl, twoPi, toFloat(nb, nl, phase)),
+                pFloat);
+            Value weighted = arith::MulFOp::create(
+                nb, nl, args[0], math::CosOp::create(nb, nl, angle));
+            Value term = arith::DivFOp::create(nb, nl, weighted, pFloat);
+            yieldValue(nb, nl, arith::AddFOp::create(nb, nl, args[1], term));
           })
           .getResult(0);
 
@@ -166,8 +162,7 @@ static Value truncatedConvolution(OpBuilder &b, Location loc, FFTConvOp op,
             Value cv = tensor::ExtractOp::create(nb, nl, c, ValueRange{idx});
             Value prod = arith::MulFOp::create(
                 nb, nl, convertScalar(nb, nl, args[0], f32), cv);
-            yieldValue(nb, nl,
-                                    arith::AddFOp::create(nb, nl, args[1], prod));
+            yieldValue(nb, nl, arith::AddFOp::create(nb, nl, args[1], prod));
           })
           .getResult(0);
 
@@ -184,15 +179,14 @@ static Value truncatedConvolution(OpBuilder &b, Location loc, FFTConvOp op,
                Value s = linalg::IndexOp::create(nb, nl, 3);
                Value idx = arith::RemUIOp::create(
                    nb, nl,
-                   arith::SubIOp::create(nb, nl,
-                                         arith::AddIOp::create(nb, nl, t, p), s),
+                   arith::SubIOp::create(
+                       nb, nl, arith::AddIOp::create(nb, nl, t, p), s),
                    p);
                Value kv = tensor::ExtractOp::create(nb, nl, kPrime,
                                                     ValueRange{hh, idx});
                Value prod = arith::MulFOp::create(
                    nb, nl, kv, convertScalar(nb, nl, args[0], f32));
-               yieldValue(
-                   nb, nl, arith::AddFOp::create(nb, nl, args[1], prod));
+               yieldValue(nb, nl, arith::AddFOp::create(nb, nl, args[1], prod));
              })
       .getResult(0);
 }
@@ -225,21 +219,20 @@ struct LowerFFTConv : OpRewritePattern<FFTConvOp> {
     }
     maps.push_back(id);
     Value init = emptyTensor(rewriter, loc, ySizes, resultElt);
-    Value y =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), inputs, ValueRange{init}, maps,
-            iterators(3, 0),
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value res = args[0];
-              if (d) {
-                Value skip = arith::MulFOp::create(
-                    b, l, convertScalar(b, l, args[2], f32),
-                    convertScalar(b, l, args[1], f32));
-                res = arith::AddFOp::create(b, l, res, skip);
-              }
-              yieldValue(b, l, convertScalar(b, l, res, resultElt));
-            })
-            .getResult(0);
+    Value y = linalg::GenericOp::create(
+                  rewriter, loc, init.getType(), inputs, ValueRange{init}, maps,
+                  iterators(3, 0),
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    Value res = args[0];
+                    if (d) {
+                      Value dv = convertScalar(b, l, args[2], f32);
+                      Value uv = convertScalar(b, l, args[1], f32);
+                      Value skip = arith::MulFOp::create(b, l, dv, uv);
+                      res = arith::AddFOp::create(b, l, res, skip);
+                    }
+                    yieldValue(b, l, convertScalar(b, l, res, resultElt));
+                  })
+                  .getResult(0);
     rewriter.replaceOp(op, castIfNeeded(rewriter, loc, y, resultType));
     return success();
   }

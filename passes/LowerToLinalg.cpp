@@ -43,8 +43,8 @@ static Value applyEpilogue(OpBuilder &b, Location loc, Epilogue epilogue,
     return arith::MaximumFOp::create(b, loc, x, floatConst(b, loc, f32, 0.0));
   case Epilogue::GeluTanh: {
     // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-    Value x3 = arith::MulFOp::create(
-        b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
     Value inner = arith::AddFOp::create(
         b, loc, x,
         arith::MulFOp::create(b, loc, floatConst(b, loc, f32, 0.044715), x3));
@@ -82,7 +82,8 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     Type resultElt = resultType.getElementType();
     bool isInt = aType.getElementType().isInteger(8);
-    Type accElt = isInt ? Type(rewriter.getI32Type()) : Type(rewriter.getF32Type());
+    Type accElt =
+        isInt ? Type(rewriter.getI32Type()) : Type(rewriter.getF32Type());
 
     int64_t rank = resultType.getRank();
     int64_t batch = rank - 2;
@@ -96,9 +97,8 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
       SmallVector<AffineExpr> exprs;
       for (int64_t i = 0; i < opBatch; ++i) {
         int64_t loop = i + (batch - opBatch);
-        exprs.push_back(type.getDimSize(i) == 1
-                            ? getAffineConstantExpr(0, ctx)
-                            : getAffineDimExpr(loop, ctx));
+        exprs.push_back(type.getDimSize(i) == 1 ? getAffineConstantExpr(0, ctx)
+                                                : getAffineDimExpr(loop, ctx));
       }
       exprs.push_back(row);
       exprs.push_back(col);
@@ -137,8 +137,7 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
     Value acc = filledTensor(rewriter, loc, sizes, accElt, 0.0);
     auto contraction = linalg::GenericOp::create(
         rewriter, loc, acc.getType(), ValueRange{a, bMat}, ValueRange{acc},
-        ArrayRef<AffineMap>{aMap, bMap, outMap},
-        iterators(numLoops - 1, 1),
+        ArrayRef<AffineMap>{aMap, bMap, outMap}, iterators(numLoops - 1, 1),
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = convertScalar(b, l, args[0], accElt);
           Value y = convertScalar(b, l, args[1], accElt);
@@ -162,7 +161,8 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
       SmallVector<AffineMap> maps = {id};
       if (bias) {
         inputs.push_back(bias);
-        maps.push_back(selectDims(ctx, rank, {static_cast<unsigned>(rank - 1)}));
+        maps.push_back(
+            selectDims(ctx, rank, {static_cast<unsigned>(rank - 1)}));
       }
       maps.push_back(id);
       Value init = emptyTensor(rewriter, loc, sizes, resultElt);
@@ -206,12 +206,12 @@ static MergeWeights mergeWeights(OpBuilder &b, Location loc, Value lse1,
   Value negInf = floatConst(b, loc, f32, -INFINITY);
   Value empty =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, negInf);
-  Value mSafe = arith::SelectOp::create(b, loc, empty,
-                                        floatConst(b, loc, f32, 0.0), m);
-  Value w1 = math::ExpOp::create(b, loc,
-                                 arith::SubFOp::create(b, loc, lse1, mSafe));
-  Value w2 = math::ExpOp::create(b, loc,
-                                 arith::SubFOp::create(b, loc, lse2, mSafe));
+  Value mSafe =
+      arith::SelectOp::create(b, loc, empty, floatConst(b, loc, f32, 0.0), m);
+  Value w1 =
+      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, lse1, mSafe));
+  Value w2 =
+      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, lse2, mSafe));
   return {mSafe, w1, w2, empty};
 }
 
@@ -228,7 +228,8 @@ struct LowerMergeAttention : OpRewritePattern<MergeAttentionOp> {
     int64_t rank = outType.getRank();
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(rewriter, loc, op.getO1());
-    SmallVector<OpFoldResult> rowSizes(ArrayRef<OpFoldResult>(sizes).drop_back());
+    SmallVector<OpFoldResult> rowSizes(
+        ArrayRef<OpFoldResult>(sizes).drop_back());
 
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap rowMap = id.dropResult(rank - 1);
@@ -241,13 +242,13 @@ struct LowerMergeAttention : OpRewritePattern<MergeAttentionOp> {
           MergeWeights w = mergeWeights(b, l, args[1], args[3]);
           Value o1 = convertScalar(b, l, args[0], f32);
           Value o2 = convertScalar(b, l, args[2], f32);
-          Value num = arith::AddFOp::create(
-              b, l, arith::MulFOp::create(b, l, w.w1, o1),
-              arith::MulFOp::create(b, l, w.w2, o2));
+          Value part1 = arith::MulFOp::create(b, l, w.w1, o1);
+          Value part2 = arith::MulFOp::create(b, l, w.w2, o2);
+          Value num = arith::AddFOp::create(b, l, part1, part2);
           Value den = arith::AddFOp::create(b, l, w.w1, w.w2);
-          Value res = arith::SelectOp::create(
-              b, l, w.empty, floatConst(b, l, f32, 0.0),
-              arith::DivFOp::create(b, l, num, den));
+          Value zero = floatConst(b, l, f32, 0.0);
+          Value ratio = arith::DivFOp::create(b, l, num, den);
+          Value res = arith::SelectOp::create(b, l, w.empty, zero, ratio);
           yieldValue(b, l, convertScalar(b, l, res, outElt));
         });
 
@@ -285,17 +286,16 @@ static Value convertElements(OpBuilder &b, Location loc, Value value,
   auto srcType = cast<RankedTensorType>(value.getType());
   if (srcType.getElementType() == resultType.getElementType())
     return value;
-  Value init = tensor::EmptyOp::create(b, loc, sizes,
-                                       resultType.getElementType(),
-                                       resultType.getEncoding());
+  Value init = tensor::EmptyOp::create(
+      b, loc, sizes, resultType.getElementType(), resultType.getEncoding());
   MLIRContext *ctx = b.getContext();
   AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
   auto generic = linalg::GenericOp::create(
       b, loc, resultType, ValueRange{value}, ValueRange{init},
       ArrayRef<AffineMap>{id, id}, iterators(2, 0),
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        yieldValue(
-            nb, l, convertScalar(nb, l, args[0], resultType.getElementType()));
+        yieldValue(nb, l,
+                   convertScalar(nb, l, args[0], resultType.getElementType()));
       });
   return generic.getResult(0);
 }
@@ -317,13 +317,14 @@ struct LowerSpMM : OpRewritePattern<SpMMOp> {
     SmallVector<OpFoldResult> sizes =
         productSizes(rewriter, loc, op.getA(), op.getB());
     Value acc = filledTensor(rewriter, loc, sizes, rewriter.getF32Type(), 0.0);
-    Value product =
-        linalg::MatmulOp::create(rewriter, loc, ValueRange{op.getA(), op.getB()},
-                                 ValueRange{acc})
-            .getResult(0);
-    auto convertedType = RankedTensorType::get(staticShape(sizes),
-                                               resultType.getElementType());
-    Value result = convertElements(rewriter, loc, product, convertedType, sizes);
+    Value product = linalg::MatmulOp::create(rewriter, loc,
+                                             ValueRange{op.getA(), op.getB()},
+                                             ValueRange{acc})
+                        .getResult(0);
+    auto convertedType =
+        RankedTensorType::get(staticShape(sizes), resultType.getElementType());
+    Value result =
+        convertElements(rewriter, loc, product, convertedType, sizes);
     rewriter.replaceOp(op, castIfNeeded(rewriter, loc, result, resultType));
     return success();
   }
@@ -341,16 +342,16 @@ struct LowerSpGEMM : OpRewritePattern<SpGEMMOp> {
     SmallVector<int64_t> shape = staticShape(sizes);
     // A sparse output is built by insertion: its init is a plain
     // tensor.empty, which the sparsifier recognizes as all-zero.
-    Value acc = tensor::EmptyOp::create(rewriter, loc, sizes,
-                                        rewriter.getF32Type(),
-                                        resultType.getEncoding());
-    Value product =
-        linalg::MatmulOp::create(rewriter, loc, ValueRange{op.getA(), op.getB()},
-                                 ValueRange{acc})
-            .getResult(0);
+    Value acc = tensor::EmptyOp::create(
+        rewriter, loc, sizes, rewriter.getF32Type(), resultType.getEncoding());
+    Value product = linalg::MatmulOp::create(rewriter, loc,
+                                             ValueRange{op.getA(), op.getB()},
+                                             ValueRange{acc})
+                        .getResult(0);
     auto convertedType = RankedTensorType::get(
         shape, resultType.getElementType(), resultType.getEncoding());
-    Value result = convertElements(rewriter, loc, product, convertedType, sizes);
+    Value result =
+        convertElements(rewriter, loc, product, convertedType, sizes);
     rewriter.replaceOp(op, castIfNeeded(rewriter, loc, result, resultType));
     return success();
   }

@@ -47,10 +47,8 @@ Value tessera::emptyTensor(OpBuilder &b, Location loc,
   return tensor::EmptyOp::create(b, loc, sizes, elementType);
 }
 
-Value tessera::floatConst(OpBuilder &b, Location loc, Type type,
-                          double value) {
-  return arith::ConstantOp::create(b, loc,
-                                   b.getFloatAttr(type, value));
+Value tessera::floatConst(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 
 Value tessera::filledTensor(OpBuilder &b, Location loc,

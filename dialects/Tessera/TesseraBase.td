@@ -67,8 +67,8 @@ def Tessera_EpilogueAttr : EnumAttr<Tessera_Dialect, Tessera_Epilogue,
 def Tessera_FloatElement : AnyTypeOf<[F32, F16, BF16, F8E4M3FN, F8E5M2]>;
 /// Matmul also takes 8-bit integers (accumulated in i32).
 def Tessera_MatmulElement : AnyTypeOf<[F32, F16, BF16, F8E4M3FN, F8E5M2, I8]>;
-/// Results and outputs are written in f32, f16 or bf16 (and i32 for integer
-/// matmuls).
+/// Results and outputs are written in f32, f16 or bf16 (matmul also allows
+/// i32 for integer products).
 def Tessera_ResultElement : AnyTypeOf<[F32, F16, BF16]>;
 
 def Tessera_FloatTensor : RankedTensorOf<[Tessera_FloatElement]>;

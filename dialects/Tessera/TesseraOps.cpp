@@ -37,9 +37,8 @@ static LogicalResult checkRank(Operation *op, StringRef name,
                                StringRef layout) {
   if (type.getRank() == rank)
     return success();
-  return op->emitOpError() << "'" << name << "' must have rank " << rank
-                           << " (" << layout << "), got rank "
-                           << type.getRank();
+  return op->emitOpError() << "'" << name << "' must have rank " << rank << " ("
+                           << layout << "), got rank " << type.getRank();
 }
 
 /// Checks that `type` has the shape `expected` up to dynamic sizes.
@@ -70,9 +69,9 @@ static LogicalResult checkSameElementType(Operation *op, StringRef name,
   if (getElementTypeOrSelf(type) == getElementTypeOrSelf(refType))
     return success();
   return op->emitOpError() << "'" << name << "' element type "
-                           << getElementTypeOrSelf(type)
-                           << " does not match '" << refName
-                           << "' element type " << getElementTypeOrSelf(refType);
+                           << getElementTypeOrSelf(type) << " does not match '"
+                           << refName << "' element type "
+                           << getElementTypeOrSelf(refType);
 }
 
 static LogicalResult checkDense(Operation *op, StringRef name,
@@ -103,11 +102,13 @@ LogicalResult MatmulOp::verify() {
   RankedTensorType aType = getA().getType(), bType = getB().getType();
   RankedTensorType resultType = getResult().getType();
   if (aType.getRank() < 2)
-    return emitOpError() << "'a' must have rank >= 2 ([*batch, M, K]), got rank "
-                         << aType.getRank();
+    return emitOpError()
+           << "'a' must have rank >= 2 ([*batch, M, K]), got rank "
+           << aType.getRank();
   if (bType.getRank() < 2)
-    return emitOpError() << "'b' must have rank >= 2 ([*batch, K, N]), got rank "
-                         << bType.getRank();
+    return emitOpError()
+           << "'b' must have rank >= 2 ([*batch, K, N]), got rank "
+           << bType.getRank();
   if (failed(checkDense(op, "a", aType)) || failed(checkDense(op, "b", bType)))
     return failure();
 
@@ -205,7 +206,8 @@ LogicalResult AttentionOp::verify() {
   if (failed(checkRank(op, "q", qType, 4, "[B, Hq, Sq, D]")) ||
       failed(checkRank(op, "k", kType, 4, "[B, Hkv, Skv, D]")) ||
       failed(checkRank(op, "v", vType, 4, "[B, Hkv, Skv, Dv]")) ||
-      failed(checkDense(op, "q", qType)) || failed(checkDense(op, "k", kType)) ||
+      failed(checkDense(op, "q", qType)) ||
+      failed(checkDense(op, "k", kType)) ||
       failed(checkDense(op, "v", vType)) ||
       failed(checkSameElementType(op, "k", kType, "q", qType)) ||
       failed(checkSameElementType(op, "v", vType, "q", qType)))
@@ -230,12 +232,15 @@ LogicalResult AttentionOp::verify() {
           sq = qType.getDimSize(2), d = qType.getDimSize(3);
   int64_t hkv = kType.getDimSize(1), skv = kType.getDimSize(2),
           dv = vType.getDimSize(3);
-  if (failed(checkDim(op, "batch size", "k", kType.getDimSize(0), "q", batch)) ||
-      failed(checkDim(op, "batch size", "v", vType.getDimSize(0), "q", batch)) ||
-      failed(checkDim(op, "head dimension", "k", kType.getDimSize(3), "q", d)) ||
+  if (failed(
+          checkDim(op, "batch size", "k", kType.getDimSize(0), "q", batch)) ||
+      failed(
+          checkDim(op, "batch size", "v", vType.getDimSize(0), "q", batch)) ||
+      failed(
+          checkDim(op, "head dimension", "k", kType.getDimSize(3), "q", d)) ||
       failed(checkDim(op, "head count", "v", vType.getDimSize(1), "k", hkv)) ||
-      failed(checkDim(op, "sequence length", "v", vType.getDimSize(2), "k",
-                      skv)))
+      failed(
+          checkDim(op, "sequence length", "v", vType.getDimSize(2), "k", skv)))
     return failure();
   if (hkv == 0 || hq % hkv != 0)
     return emitOpError() << "head count of 'q' (" << hq
@@ -288,9 +293,9 @@ LogicalResult MergeAttentionOp::verify() {
   SmallVector<int64_t> full(o1Type.getShape());
   refine(full, o2Type.getShape());
   SmallVector<int64_t> rows(ArrayRef<int64_t>(full).drop_back());
-  for (auto [name, value] : {std::make_pair("lse1", getLse1()),
-                             std::make_pair("lse2", getLse2()),
-                             std::make_pair("lse", getLse())}) {
+  for (auto [name, value] :
+       {std::make_pair("lse1", getLse1()), std::make_pair("lse2", getLse2()),
+        std::make_pair("lse", getLse())}) {
     auto type = cast<RankedTensorType>(value.getType());
     if (failed(checkShape(op, name, type, rows)))
       return failure();
@@ -308,13 +313,16 @@ LogicalResult FFTConvOp::verify() {
   RankedTensorType uType = getU().getType(), kType = getK().getType();
   if (failed(checkRank(op, "u", uType, 3, "[B, H, N]")) ||
       failed(checkRank(op, "k", kType, 2, "[H, L]")) ||
-      failed(checkDense(op, "u", uType)) || failed(checkDense(op, "k", kType)) ||
+      failed(checkDense(op, "u", uType)) ||
+      failed(checkDense(op, "k", kType)) ||
       failed(checkSameElementType(op, "k", kType, "u", uType)))
     return failure();
   int64_t h = uType.getDimSize(1), n = uType.getDimSize(2);
   int64_t l = kType.getDimSize(1);
   if (failed(checkDim(op, "channel count", "k", kType.getDimSize(0), "u", h)))
     return failure();
+  if (l == 0)
+    return emitOpError() << "filter length of 'k' must be at least 1";
   if (ShapedType::isStatic(l) && ShapedType::isStatic(n) && l > n)
     return emitOpError() << "filter length of 'k' (L = " << l
                          << ") exceeds the sequence length of 'u' (N = " << n
@@ -354,9 +362,9 @@ SparseFormat mlir::tessera::classifySparseFormat(RankedTensorType type) {
       stt.isNOutOfMLvl(2))
     return SparseFormat::NOutOfM;
   if (stt.getLvlRank() == 4 &&
-      sparse_tensor::isBlockSparsity(stt.getDimToLvl()) &&
-      stt.isDenseLvl(0) && stt.isCompressedLvl(1) && isOrderedUnique(1) &&
-      stt.isDenseLvl(2) && stt.isDenseLvl(3))
+      sparse_tensor::isBlockSparsity(stt.getDimToLvl()) && stt.isDenseLvl(0) &&
+      stt.isCompressedLvl(1) && isOrderedUnique(1) && stt.isDenseLvl(2) &&
+      stt.isDenseLvl(3))
     return SparseFormat::BSR;
   return SparseFormat::Other;
 }
@@ -373,10 +381,10 @@ static LogicalResult verifySparseProduct(Operation *op, RankedTensorType aType,
     return op->emitOpError()
            << "'a' must be a sparse tensor (with a #sparse_tensor.encoding)";
   if (conflict(aType.getDimSize(1), bType.getDimSize(0)))
-    return op->emitOpError() << "contraction size of 'a' (K = "
-                             << aType.getDimSize(1)
-                             << ") does not match that of 'b' (K = "
-                             << bType.getDimSize(0) << ")";
+    return op->emitOpError()
+           << "contraction size of 'a' (K = " << aType.getDimSize(1)
+           << ") does not match that of 'b' (K = " << bType.getDimSize(0)
+           << ")";
   return checkShape(op, "result", resultType,
                     {aType.getDimSize(0), bType.getDimSize(1)});
 }

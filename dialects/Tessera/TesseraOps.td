@@ -54,7 +54,7 @@ def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure]> {
 
   let arguments = (ins Tessera_MatmulTensor:$a,
                        Tessera_MatmulTensor:$b,
-                       Optional<RankedTensorOf<[F32, F16, BF16, I32]>>:$bias,
+                       Optional<Tessera_ResultTensor>:$bias,
                        UnitAttr:$transpose_a,
                        UnitAttr:$transpose_b,
                        DefaultValuedAttr<F32Attr, "1.0f">:$alpha,

@@ -438,6 +438,14 @@ func.func @fftconv_filter_length(%u: tensor<2x4x64xf32>, %k: tensor<4x65xf32>) -
 
 // -----
 
+func.func @fftconv_empty_filter(%u: tensor<2x4x64xf32>, %k: tensor<4x0xf32>) -> tensor<2x4x64xf32> {
+  // expected-error @+1 {{filter length of 'k' must be at least 1}}
+  %y = tessera.fftconv %u, %k : tensor<2x4x64xf32>, tensor<4x0xf32> -> tensor<2x4x64xf32>
+  return %y : tensor<2x4x64xf32>
+}
+
+// -----
+
 func.func @fftconv_rank_d(%u: tensor<2x4x64xf32>, %k: tensor<4x64xf32>, %d: tensor<4x1xf32>) -> tensor<2x4x64xf32> {
   // expected-error @+1 {{'d' must have rank 1 ([H]), got rank 2}}
   %y = tessera.fftconv %u, %k, %d : tensor<2x4x64xf32>, tensor<4x64xf32>, tensor<4x1xf32> -> tensor<2x4x64xf32>
