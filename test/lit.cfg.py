@@ -15,6 +15,8 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(
+    ("%tessera_examples", os.path.join(config.tessera_src_root, "examples")))
 llvm_config.use_default_substitutions()
 
 # Tools: Tessera's first, then LLVM 22's (never the older ones on PATH).
