@@ -41,11 +41,9 @@ TEST(RuntimeStatus, CodeNames) {
   EXPECT_STREQ(tessera_status_code_name(TESSERA_STATUS_OK), "OK");
   EXPECT_STREQ(tessera_status_code_name(TESSERA_STATUS_UNAVAILABLE),
                "UNAVAILABLE");
-  EXPECT_STREQ(tessera_status_code_name(TESSERA_STATUS_DATA_LOSS),
-               "DATA_LOSS");
-  EXPECT_STREQ(
-      tessera_status_code_name(static_cast<tessera_status_code_t>(99)),
-      "UNKNOWN");
+  EXPECT_STREQ(tessera_status_code_name(TESSERA_STATUS_DATA_LOSS), "DATA_LOSS");
+  EXPECT_STREQ(tessera_status_code_name(static_cast<tessera_status_code_t>(99)),
+               "UNKNOWN");
 }
 
 TEST(RuntimeStatus, Version) {
@@ -67,8 +65,7 @@ TEST(CudaDevices, ReportsDevicesOrWhyNot) {
   tessera_status_t s = tessera_cuda_device_count(&count);
   if (!probe) {
     EXPECT_EQ(tessera_status_code(s), TESSERA_STATUS_UNAVAILABLE);
-    EXPECT_NE(std::strstr(tessera_status_message(s), "libcuda.so.1"),
-              nullptr)
+    EXPECT_NE(std::strstr(tessera_status_message(s), "libcuda.so.1"), nullptr)
         << tessera_status_message(s);
     EXPECT_EQ(count, 0);
   } else {

@@ -39,7 +39,8 @@ namespace {
 // Buffers: host data in an element type plus its memref descriptor.
 //===----------------------------------------------------------------------===//
 
-enum class DType { F32, BF16, F16, I8, I32 };
+/// Element types of test buffers; Index is a 64-bit `index`.
+enum class DType { F32, BF16, F16, I8, I32, Index };
 
 uint16_t toBF16(float f) {
   uint32_t bits;
@@ -66,6 +67,8 @@ size_t byteWidth(DType t) {
     return 2;
   case DType::I8:
     return 1;
+  case DType::Index:
+    return 8;
   }
   return 4;
 }
@@ -112,6 +115,11 @@ struct Buffer {
       std::memcpy(p, &x, 4);
       break;
     }
+    case DType::Index: {
+      int64_t x = static_cast<int64_t>(v);
+      std::memcpy(p, &x, 8);
+      break;
+    }
     }
   }
 
@@ -143,6 +151,11 @@ struct Buffer {
       std::memcpy(&x, p, 4);
       return x;
     }
+    case DType::Index: {
+      int64_t x;
+      std::memcpy(&x, p, 8);
+      return static_cast<double>(x);
+    }
     }
     return 0;
   }
@@ -150,8 +163,9 @@ struct Buffer {
   /// Fills with NaN (or a sentinel for integers) so unwritten elements show.
   void poison() {
     for (int64_t i = 0; i < size(); ++i)
-      set(i, dtype == DType::I32 ? -123456789.0
-                                 : std::numeric_limits<double>::quiet_NaN());
+      set(i, dtype == DType::I32 || dtype == DType::Index
+                 ? -123456789.0
+                 : std::numeric_limits<double>::quiet_NaN());
   }
 
   /// The values as the kernel sees them (after rounding to dtype).
@@ -248,6 +262,11 @@ protected:
   }
 };
 
+const char *dtypeName(DType t) {
+  const char *names[] = {"f32", "bf16", "f16", "i8", "i32", "index"};
+  return names[static_cast<int>(t)];
+}
+
 /// The MLIR type of a buffer: memref<AxBx...xT> with `?` where `dynamic`.
 std::string memrefType(const Buffer &b, std::vector<bool> dynamic = {}) {
   std::ostringstream os;
@@ -258,8 +277,7 @@ std::string memrefType(const Buffer &b, std::vector<bool> dynamic = {}) {
     else
       os << b.shape[i] << "x";
   }
-  const char *names[] = {"f32", "bf16", "f16", "i8", "i32"};
-  os << names[static_cast<int>(b.dtype)] << ">";
+  os << dtypeName(b.dtype) << ">";
   return os.str();
 }
 std::string tensorType(const std::string &memref) {
@@ -275,8 +293,8 @@ void expectClose(const ref::Tensor &got, const ref::Tensor &want, double tol,
     if (std::isfinite(v))
       scale = std::max(scale, std::abs(v));
   double err = ref::maxAbsDiff(got, want);
-  EXPECT_LE(err, tol * scale) << what << ": max abs error " << err
-                              << " (scale " << scale << ")";
+  EXPECT_LE(err, tol * scale)
+      << what << ": max abs error " << err << " (scale " << scale << ")";
 }
 
 /// Per-dtype tolerance of an output computed in f32 and stored as `dtype`.
@@ -304,6 +322,8 @@ struct MatmulCase {
   DType in, out;
   bool dynamicM;
 };
+// The test name describes the case; keep CTest names short.
+void PrintTo(const MatmulCase &, std::ostream *os) { *os << "case"; }
 
 class MatmulNumerics : public LoweringNumerics,
                        public ::testing::WithParamInterface<MatmulCase> {};
@@ -328,8 +348,8 @@ TEST_P(MatmulNumerics, MatchesReference) {
       << "  %tbias = bufferization.to_tensor %bias restrict : " << tbias
       << " to " << tensorType(tbias) << "\n"
       << "  %r = tessera.matmul %ta, %tb, %tbias {alpha = 0.75 : f32, "
-      << "epilogue = #tessera.epilogue<" << c.epilogue << ">} : "
-      << tensorType(ta) << ", " << tensorType(tb) << ", "
+      << "epilogue = #tessera.epilogue<" << c.epilogue
+      << ">} : " << tensorType(ta) << ", " << tensorType(tb) << ", "
       << tensorType(tbias) << " -> " << tensorType(tout) << "\n"
       << "  bufferization.materialize_in_destination %r in restrict writable "
       << "%out : (" << tensorType(tout) << ", " << tout << ") -> ()\n"
@@ -348,17 +368,23 @@ TEST_P(MatmulNumerics, MatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, MatmulNumerics,
-    ::testing::Values(
-        MatmulCase{1, 1, 1, "none", ref::Epilogue::None, DType::F32,
-                   DType::F32, false},
-        MatmulCase{7, 113, 255, "relu", ref::Epilogue::Relu, DType::F32,
-                   DType::F32, false},
-        MatmulCase{113, 7, 1, "gelu_tanh", ref::Epilogue::GeluTanh,
-                   DType::F32, DType::F32, true},
-        MatmulCase{17, 64, 33, "silu", ref::Epilogue::Silu, DType::BF16,
-                   DType::BF16, true},
-        MatmulCase{255, 17, 7, "none", ref::Epilogue::None, DType::F16,
-                   DType::F32, true}));
+    ::testing::Values(MatmulCase{1, 1, 1, "none", ref::Epilogue::None,
+                                 DType::F32, DType::F32, false},
+                      MatmulCase{7, 113, 255, "relu", ref::Epilogue::Relu,
+                                 DType::F32, DType::F32, false},
+                      MatmulCase{113, 7, 1, "gelu_tanh",
+                                 ref::Epilogue::GeluTanh, DType::F32,
+                                 DType::F32, true},
+                      MatmulCase{17, 64, 33, "silu", ref::Epilogue::Silu,
+                                 DType::BF16, DType::BF16, true},
+                      MatmulCase{255, 17, 7, "none", ref::Epilogue::None,
+                                 DType::F16, DType::F32, true}),
+    [](const ::testing::TestParamInfo<MatmulCase> &info) {
+      const MatmulCase &c = info.param;
+      return "m" + std::to_string(c.m) + "_k" + std::to_string(c.k) + "_n" +
+             std::to_string(c.n) + "_" + c.epilogue + "_" + dtypeName(c.in) +
+             "_to_" + dtypeName(c.out) + (c.dynamicM ? "_dynamic" : "");
+    });
 
 TEST_F(LoweringNumerics, MatmulBatchedTransposedBroadcast) {
   // a: [2, 1, K=7, M=5] (transpose_a), b: [3, N=4, K=7] (transpose_b).
@@ -397,7 +423,8 @@ func.func @main(%a: memref<13x255xi8>, %b: memref<255x9xi8>, %out: memref<13x9xi
   return
 })",
       {&a, &b, &out});
-  std::optional<ref::Tensor> want = ref::matmul(a.tensor(), b.tensor(), nullptr);
+  std::optional<ref::Tensor> want =
+      ref::matmul(a.tensor(), b.tensor(), nullptr);
   ASSERT_TRUE(want);
   EXPECT_EQ(ref::maxAbsDiff(out.tensor(), *want), 0.0);
 }
@@ -419,8 +446,7 @@ struct Arg {
 /// @main taking `inputs` then `outputs`; `body` uses %<input>_t and must
 /// define %<output>_r for every output.
 std::string makeMain(const std::vector<Arg> &inputs,
-                     const std::vector<Arg> &outputs,
-                     const std::string &body) {
+                     const std::vector<Arg> &outputs, const std::string &body) {
   std::ostringstream os;
   os << "func.func @main(";
   bool first = true;
@@ -436,8 +462,8 @@ std::string makeMain(const std::vector<Arg> &inputs,
   os << body << "\n";
   for (const Arg &a : outputs)
     os << "  bufferization.materialize_in_destination %" << a.name
-       << "_r in restrict writable %" << a.name << " : (" << a.tensor()
-       << ", " << a.memref() << ") -> ()\n";
+       << "_r in restrict writable %" << a.name << " : (" << a.tensor() << ", "
+       << a.memref() << ") -> ()\n";
   os << "  return\n}\n";
   return os.str();
 }
@@ -466,6 +492,8 @@ struct AttentionCase {
   bool dynamicSeq;
   DType dtype;
 };
+// The test name describes the case; keep CTest names short.
+void PrintTo(const AttentionCase &, std::ostream *os) { *os << "case"; }
 
 class AttentionNumerics : public LoweringNumerics,
                           public ::testing::WithParamInterface<AttentionCase> {
@@ -518,7 +546,15 @@ INSTANTIATE_TEST_SUITE_P(
         // More queries than keys: the first rows see no key (0 / -inf).
         AttentionCase{1, 2, 1, 9, 4, 8, 4, true, 0, false, DType::F32},
         // bf16 in and out.
-        AttentionCase{1, 8, 2, 17, 64, 64, 64, true, 0, true, DType::BF16}));
+        AttentionCase{1, 8, 2, 17, 64, 64, 64, true, 0, true, DType::BF16}),
+    [](const ::testing::TestParamInfo<AttentionCase> &info) {
+      const AttentionCase &c = info.param;
+      return "hq" + std::to_string(c.hq) + "_hkv" + std::to_string(c.hkv) +
+             "_sq" + std::to_string(c.sq) + "_skv" + std::to_string(c.skv) +
+             "_d" + std::to_string(c.d) + (c.causal ? "_causal" : "") +
+             (c.window ? "_window" + std::to_string(c.window) : "") +
+             (c.dynamicSeq ? "_dynamic" : "") + "_" + dtypeName(c.dtype);
+    });
 
 TEST_F(LoweringNumerics, MergeAttentionOfTwoKeyBlocksEqualsFullAttention) {
   // Attention over keys [0, 40) and [40, 113) merged must equal attention
@@ -565,14 +601,15 @@ TEST_F(LoweringNumerics, MergeAttentionOfTwoKeyBlocksEqualsFullAttention) {
                           {"l2", &l2, {false, false, true}}};
   std::vector<Arg> outs = {{"out", &out, {false, false, true, false}},
                            {"lse", &lse, {false, false, true}}};
-  std::string body =
-      "  %out_r, %lse_r = tessera.merge_attention %o1_t, %l1_t, %o2_t, %l2_t : " +
-      ins[0].tensor() + ", " + ins[1].tensor() + ", " + ins[2].tensor() + ", " +
-      ins[3].tensor() + " -> " + outs[0].tensor() + ", " + outs[1].tensor();
+  std::string body = "  %out_r, %lse_r = tessera.merge_attention %o1_t, %l1_t, "
+                     "%o2_t, %l2_t : " +
+                     ins[0].tensor() + ", " + ins[1].tensor() + ", " +
+                     ins[2].tensor() + ", " + ins[3].tensor() + " -> " +
+                     outs[0].tensor() + ", " + outs[1].tensor();
   run(makeMain(ins, outs, body), buffersOf(ins, outs));
 
-  std::optional<ref::AttentionResult> merged = ref::mergeAttention(
-      o1.tensor(), l1.tensor(), o2.tensor(), l2.tensor());
+  std::optional<ref::AttentionResult> merged =
+      ref::mergeAttention(o1.tensor(), l1.tensor(), o2.tensor(), l2.tensor());
   ASSERT_TRUE(merged);
   expectClose(out.tensor(), merged->out, 2e-5, "merged out");
   expectClose(lse.tensor(), merged->lse, 2e-5, "merged lse");
@@ -595,6 +632,8 @@ struct FFTConvCase {
   bool skip, dynamic;
   DType dtype;
 };
+// The test name describes the case; keep CTest names short.
+void PrintTo(const FFTConvCase &, std::ostream *os) { *os << "case"; }
 
 class FFTConvNumerics : public LoweringNumerics,
                         public ::testing::WithParamInterface<FFTConvCase> {};
@@ -639,8 +678,15 @@ INSTANTIATE_TEST_SUITE_P(
                       FFTConvCase{2, 3, 16, 9, 5, true, false, DType::F32},
                       FFTConvCase{1, 2, 33, 33, 1, false, true, DType::F32},
                       // F > N keeps every frequency.
-                      FFTConvCase{1, 2, 12, 5, 13, true, false,
-                                  DType::F32}));
+                      FFTConvCase{1, 2, 12, 5, 13, true, false, DType::F32}),
+    [](const ::testing::TestParamInfo<FFTConvCase> &info) {
+      const FFTConvCase &c = info.param;
+      return "b" + std::to_string(c.b) + "_h" + std::to_string(c.h) + "_n" +
+             std::to_string(c.n) + "_l" + std::to_string(c.l) +
+             (c.keep ? "_keep" + std::to_string(c.keep) : "") +
+             (c.skip ? "_skip" : "") + (c.dynamic ? "_dynamic" : "") + "_" +
+             dtypeName(c.dtype);
+    });
 
 //===----------------------------------------------------------------------===//
 // spmm / spgemm (sparse operands built in-kernel from dense inputs)
@@ -652,6 +698,8 @@ struct SparseCase {
   int64_t m, k, n;
   bool dynamic;
 };
+// The test name describes the case; keep CTest names short.
+void PrintTo(const SparseCase &, std::ostream *os) { *os << "case"; }
 
 class SpMMNumerics : public LoweringNumerics,
                      public ::testing::WithParamInterface<SparseCase> {};
@@ -674,9 +722,9 @@ TEST_P(SpMMNumerics, MatchesReference) {
   std::string sparseType = ins[0].tensor();
   sparseType.insert(sparseType.size() - 1, ", #SP");
   std::string body = "  %s = sparse_tensor.convert %a_t : " + ins[0].tensor() +
-                     " to " + sparseType + "\n  %y_r = tessera.spmm %s, %b_t : " +
-                     sparseType + ", " + ins[1].tensor() + " -> " +
-                     outs[0].tensor();
+                     " to " + sparseType +
+                     "\n  %y_r = tessera.spmm %s, %b_t : " + sparseType + ", " +
+                     ins[1].tensor() + " -> " + outs[0].tensor();
   std::string source = std::string("#SP = #sparse_tensor.encoding<{ map = ") +
                        c.encoding + " }>\n" + makeMain(ins, outs, body);
   run(source, buffersOf(ins, outs));
@@ -695,13 +743,60 @@ INSTANTIATE_TEST_SUITE_P(
                    false},
         SparseCase{"csr_dynamic", "(i, j) -> (i : dense, j : compressed)", 33,
                    17, 5, true},
-        SparseCase{"bsr",
-                   "(i, j) -> (i floordiv 2 : dense, j floordiv 2 : compressed, "
-                   "i mod 2 : dense, j mod 2 : dense)",
-                   16, 24, 5, false}),
+        SparseCase{
+            "bsr",
+            "(i, j) -> (i floordiv 2 : dense, j floordiv 2 : compressed, "
+            "i mod 2 : dense, j mod 2 : dense)",
+            16, 24, 5, false}),
     [](const ::testing::TestParamInfo<SparseCase> &info) {
       return std::string(info.param.name);
     });
+
+TEST_F(LoweringNumerics, SpMM2of4MatchesReference) {
+  // A 2:4 matrix is handed over in its storage form (the in-group
+  // coordinate and value of two entries per group of four) and assembled
+  // into a #NV24 tensor in the kernel.
+  const int64_t m = 9, k = 32, n = 6, slots = m * k / 2;
+  Buffer dense = randomBuffer(DType::F32, {m, k}, 61);
+  Buffer crd(DType::Index, {slots});
+  Buffer vals(DType::F32, {slots});
+  std::mt19937 gen(62);
+  int64_t next = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t g = 0; g < k / 4; ++g) {
+      // Keep two positions of the group (chosen at random), zero the rest.
+      int64_t first = gen() % 4, second = (first + 1 + gen() % 3) % 4;
+      if (first > second)
+        std::swap(first, second);
+      for (int64_t s = 0; s < 4; ++s)
+        if (s != first && s != second)
+          dense.set(i * k + g * 4 + s, 0.0);
+      for (int64_t s : {first, second}) {
+        crd.set(next, s);
+        vals.set(next++, dense.get(i * k + g * 4 + s));
+      }
+    }
+  Buffer b = randomBuffer(DType::F32, {k, n}, 63);
+  Buffer y(DType::F32, {m, n});
+  y.poison();
+  run(R"(
+#NV24 = #sparse_tensor.encoding<{ map = (i, j) -> (i : dense, j floordiv 4 : dense, j mod 4 : structured[2, 4]) }>
+func.func @main(%crd: memref<144xindex>, %vals: memref<144xf32>, %b: memref<32x6xf32>, %y: memref<9x6xf32>) attributes {llvm.emit_c_interface} {
+  %c = bufferization.to_tensor %crd restrict : memref<144xindex> to tensor<144xindex>
+  %v = bufferization.to_tensor %vals restrict : memref<144xf32> to tensor<144xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<32x6xf32> to tensor<32x6xf32>
+  %s = sparse_tensor.assemble (%c), %v : (tensor<144xindex>), tensor<144xf32> to tensor<9x32xf32, #NV24>
+  %r = tessera.spmm %s, %bt : tensor<9x32xf32, #NV24>, tensor<32x6xf32> -> tensor<9x6xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y : (tensor<9x6xf32>, memref<9x6xf32>) -> ()
+  return
+})",
+      {&crd, &vals, &b, &y});
+  std::optional<ref::Csr> csr = ref::denseToCsr(dense.tensor());
+  ASSERT_TRUE(csr);
+  std::optional<ref::Tensor> want = ref::spmm(*csr, b.tensor());
+  ASSERT_TRUE(want);
+  expectClose(y.tensor(), *want, tolerance(DType::F32), "2:4 spmm");
+}
 
 TEST_F(LoweringNumerics, SpGEMMMatchesReference) {
   // The CSR product is read back densely by multiplying it with an identity
@@ -717,7 +812,8 @@ TEST_F(LoweringNumerics, SpGEMMMatchesReference) {
   std::vector<bool> dyn = {true, true};
   std::vector<Arg> ins = {{"a", &a, dyn}, {"b", &b, dyn}, {"eye", &eye, dyn}};
   std::vector<Arg> outs = {{"y", &y, dyn}};
-  std::string body = R"(  %sa = sparse_tensor.convert %a_t : tensor<?x?xf32> to tensor<?x?xf32, #CSR>
+  std::string body =
+      R"(  %sa = sparse_tensor.convert %a_t : tensor<?x?xf32> to tensor<?x?xf32, #CSR>
   %sb = sparse_tensor.convert %b_t : tensor<?x?xf32> to tensor<?x?xf32, #CSR>
   %c = tessera.spgemm %sa, %sb : tensor<?x?xf32, #CSR>, tensor<?x?xf32, #CSR> -> tensor<?x?xf32, #CSR>
   %y_r = tessera.spmm %c, %eye_t : tensor<?x?xf32, #CSR>, tensor<?x?xf32> -> tensor<?x?xf32>)";
