@@ -300,6 +300,18 @@ static Value convertElements(OpBuilder &b, Location loc, Value value,
   return generic.getResult(0);
 }
 
+/// `b` with the contraction size of the sparse `a` (static or dynamic), so
+/// that the sparsifier never has to reshape `a` to match `b`.
+static Value matchContractionSize(OpBuilder &b, Location loc, Value a,
+                                  Value bMat) {
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto bType = cast<RankedTensorType>(bMat.getType());
+  auto matched = RankedTensorType::get(
+      {aType.getDimSize(1), bType.getDimSize(1)}, bType.getElementType(),
+      bType.getEncoding());
+  return castIfNeeded(b, loc, bMat, matched);
+}
+
 /// Sizes [M, N] of a * b.
 static SmallVector<OpFoldResult> productSizes(OpBuilder &b, Location loc,
                                               Value a, Value bMat) {
@@ -317,9 +329,10 @@ struct LowerSpMM : OpRewritePattern<SpMMOp> {
     SmallVector<OpFoldResult> sizes =
         productSizes(rewriter, loc, op.getA(), op.getB());
     Value acc = filledTensor(rewriter, loc, sizes, rewriter.getF32Type(), 0.0);
-    Value product = linalg::MatmulOp::create(rewriter, loc,
-                                             ValueRange{op.getA(), op.getB()},
-                                             ValueRange{acc})
+    Value bMat = matchContractionSize(rewriter, loc, op.getA(), op.getB());
+    Value product = linalg::MatmulOp::create(
+                        rewriter, loc, ValueRange{op.getA(), bMat},
+                        ValueRange{acc})
                         .getResult(0);
     auto convertedType =
         RankedTensorType::get(staticShape(sizes), resultType.getElementType());
@@ -344,9 +357,10 @@ struct LowerSpGEMM : OpRewritePattern<SpGEMMOp> {
     // tensor.empty, which the sparsifier recognizes as all-zero.
     Value acc = tensor::EmptyOp::create(
         rewriter, loc, sizes, rewriter.getF32Type(), resultType.getEncoding());
-    Value product = linalg::MatmulOp::create(rewriter, loc,
-                                             ValueRange{op.getA(), op.getB()},
-                                             ValueRange{acc})
+    Value bMat = matchContractionSize(rewriter, loc, op.getA(), op.getB());
+    Value product = linalg::MatmulOp::create(
+                        rewriter, loc, ValueRange{op.getA(), bMat},
+                        ValueRange{acc})
                         .getResult(0);
     auto convertedType = RankedTensorType::get(
         shape, resultType.getElementType(), resultType.getEncoding());
