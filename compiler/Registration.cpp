@@ -6,6 +6,8 @@
 
 #include "compiler/Registration.h"
 
+#include "compiler/CpuPipeline.h"
+
 #include "dialects/Tessera/TesseraDialect.h"
 #include "passes/Passes.h"
 
@@ -27,4 +29,5 @@ void mlir::tessera::registerTesseraAndUpstreamPasses() {
   sparse_tensor::registerSparseTensorPipelines();
   gpu::registerGPUToNVVMPipeline();
   registerTesseraPasses();
+  registerCpuPipeline();
 }

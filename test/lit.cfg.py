@@ -10,7 +10,8 @@ from lit.llvm.subst import ToolSubst
 config.name = "TESSERA"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.excludes = [
+    "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "lit.local.cfg"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
 
@@ -20,10 +21,16 @@ config.substitutions.append(
 llvm_config.use_default_substitutions()
 
 # Tools: Tessera's first, then LLVM 22's (never the older ones on PATH).
-llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=False)
-llvm_config.with_environment("PATH", config.tessera_tools_dir, append_path=False)
-tools = [ToolSubst("tessera-opt", unresolved="fatal")]
+llvm_config.with_system_environment(["PATH"])
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.tessera_tools_dir, append_path=True)
+tools = [
+    ToolSubst("tessera-opt", unresolved="fatal"),
+    ToolSubst("tessera-compile", unresolved="fatal"),
+]
 llvm_config.add_tool_substitutions(tools, [config.tessera_tools_dir])
+llvm_config.add_tool_substitutions(
+    [ToolSubst("not"), ToolSubst("llvm-nm")], [config.llvm_tools_dir])
 
 # Hardware features: GPU tests require `cuda` (and `sm_90` for Hopper
 # kernels); PTX validation requires `ptxas`.

@@ -1,0 +1,149 @@
+//===- Compiler.cpp - Model graph to artifact -----------------------------===//
+//
+// Runs the target pipeline, computes the function signatures, generates code
+// and packs the `.tsm` artifact.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compiler.h"
+
+#include "compiler/CpuCodegen.h"
+#include "compiler/CpuPipeline.h"
+#include "compiler/Signatures.h"
+#include "runtime/lib/Artifact.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::tessera;
+namespace artifact = ::tessera::artifact;
+
+static LogicalResult checkTarget(ModuleOp module, StringRef target) {
+  if (target == "cpu")
+    return success();
+  if (target == "sm_90a" || target == "sm_80")
+    return module.emitError()
+           << "target '" << target
+           << "' is not implemented yet: GPU code generation comes with the "
+              "tensor-core GEMM work; use --target cpu";
+  return module.emitError() << "unknown target '" << target
+                            << "' (expected cpu, sm_90a or sm_80)";
+}
+
+FailureOr<std::string>
+mlir::tessera::getPipelineString(ModuleOp module, const CompileOptions &options) {
+  if (failed(checkTarget(module, options.target)))
+    return failure();
+  CpuPipelineOptions cpu;
+  cpu.optLevel = options.optLevel;
+  cpu.sparse = hasSparseTensors(module);
+  return getCpuPipelineString(cpu);
+}
+
+static LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
+                                 const CompileOptions &options) {
+  PassManager pm(module->getName());
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    return module.emitError() << "invalid pipeline: " << errors;
+  if (options.configurePassManager)
+    options.configurePassManager(pm);
+  return pm.run(module);
+}
+
+/// The manifest of `signatures` for `target`.
+static artifact::Manifest makeManifest(ArrayRef<FunctionSignature> signatures,
+                                       StringRef target) {
+  artifact::Manifest manifest;
+  manifest.target = target.str();
+  for (const FunctionSignature &sig : signatures) {
+    artifact::FunctionDesc fn;
+    fn.name = sig.name;
+    fn.symbol = getPackedSymbol(sig.name);
+    auto convert = [](const TensorSignature &t) {
+      artifact::ValueDesc v;
+      v.name = t.name;
+      // Signatures only carry dtypes the manifest knows.
+      (void)artifact::parseDType(t.dtype, v.dtype);
+      v.dims = t.dims;
+      v.symbols = t.symbols;
+      return v;
+    };
+    for (const TensorSignature &a : sig.args)
+      fn.args.push_back(convert(a));
+    for (const TensorSignature &r : sig.results)
+      fn.results.push_back(convert(r));
+    manifest.functions.push_back(std::move(fn));
+  }
+  return manifest;
+}
+
+FailureOr<std::vector<char>> mlir::tessera::compile(ModuleOp module,
+                                              const CompileOptions &options) {
+  if (failed(verify(module)) || failed(checkTarget(module, options.target)))
+    return failure();
+  CpuPipelineOptions cpu;
+  cpu.optLevel = options.optLevel;
+  cpu.sparse = hasSparseTensors(module);
+
+  // Every exported function gets a C interface for its packed entry point.
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isPublic() && !func.isExternal())
+      func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                    UnitAttr::get(module.getContext()));
+
+  if (failed(runPipeline(module, getCpuGraphPipelineString(), options)))
+    return failure();
+  FailureOr<std::vector<FunctionSignature>> signatures =
+      computeSignatures(module);
+  if (failed(signatures))
+    return failure();
+  if (signatures->empty())
+    return module.emitError() << "the module exports no function (a public "
+                                 "func.func with a body)";
+  if (failed(runPipeline(module, getCpuCodegenPipelineString(cpu), options)))
+    return failure();
+
+  if (options.emit == EmitKind::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module.print(os);
+    return std::vector<char>(text.begin(), text.end());
+  }
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateForHost(module, llvmContext, *signatures, options.optLevel);
+  if (!llvmModule)
+    return failure();
+  if (options.emit == EmitKind::LLVM) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    return std::vector<char>(text.begin(), text.end());
+  }
+  FailureOr<std::vector<char>> object =
+      emitHostObject(module, *llvmModule, options.optLevel);
+  if (failed(object) || options.emit == EmitKind::Object)
+    return object;
+  FailureOr<std::vector<char>> shared = linkSharedObject(module, *object);
+  if (failed(shared))
+    return failure();
+
+  artifact::Manifest manifestDesc = makeManifest(*signatures, options.target);
+  if (std::string error = artifact::verifyManifest(manifestDesc);
+      !error.empty())
+    return module.emitError() << "invalid manifest: " << error;
+  std::string manifest = artifact::printManifest(manifestDesc);
+  std::vector<artifact::Section> sections(2);
+  sections[0].kind = artifact::SectionKind::Manifest;
+  sections[0].bytes.assign(manifest.begin(), manifest.end());
+  sections[1].kind = artifact::SectionKind::CpuObject;
+  sections[1].bytes.assign(shared->begin(), shared->end());
+  std::vector<uint8_t> bytes = artifact::writeArtifact(sections);
+  return std::vector<char>(bytes.begin(), bytes.end());
+}

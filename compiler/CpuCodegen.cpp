@@ -1,0 +1,199 @@
+//===- CpuCodegen.cpp - LLVM dialect to a host shared object --------------===//
+//
+// LLVM IR translation, packed entry points, optimization, object emission
+// and linking for the CPU target.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/CpuCodegen.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+using namespace mlir::tessera;
+
+std::string tessera::getPackedSymbol(const std::string &name) {
+  return "tessera_packed_" + name;
+}
+
+/// Adds `void tessera_packed_<f>(void **args)` calling `_mlir_ciface_<f>`
+/// with args[0..A) as argument descriptors and args[A] as the result area.
+static LogicalResult addPackedEntry(llvm::Module &module,
+                                    const FunctionSignature &sig) {
+  llvm::Function *ciface =
+      module.getFunction("_mlir_ciface_" + sig.name);
+  if (!ciface)
+    return failure();
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *type =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+  auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                                       getPackedSymbol(sig.name), module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::Value *args = entry->getArg(0);
+  auto load = [&](unsigned slot) -> llvm::Value * {
+    llvm::Value *addr = b.CreateConstGEP1_64(ptr, args, slot);
+    return b.CreateLoad(ptr, addr);
+  };
+  size_t numArgs = sig.args.size();
+  bool hasResults = !sig.results.empty();
+  if (ciface->arg_size() != numArgs + (hasResults ? 1 : 0))
+    return failure();
+  SmallVector<llvm::Value *> callArgs;
+  if (hasResults)
+    callArgs.push_back(load(numArgs));
+  for (size_t i = 0; i < numArgs; ++i)
+    callArgs.push_back(load(i));
+  b.CreateCall(ciface, callArgs);
+  b.CreateRetVoid();
+  return success();
+}
+
+static std::unique_ptr<llvm::TargetMachine>
+createHostMachine(std::string &error, unsigned optLevel) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getProcessTriple();
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
+  if (!target)
+    return nullptr;
+  llvm::SubtargetFeatures features;
+  for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(name, enabled);
+  llvm::TargetOptions options;
+  auto level = optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                               : llvm::CodeGenOptLevel::Aggressive;
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      llvm::Triple(triple), llvm::sys::getHostCPUName(), features.getString(),
+      options, llvm::Reloc::PIC_, std::nullopt, level));
+}
+
+std::unique_ptr<llvm::Module>
+tessera::translateForHost(ModuleOp module, llvm::LLVMContext &context,
+                          ArrayRef<FunctionSignature> signatures,
+                          unsigned optLevel) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "tessera");
+  if (!llvmModule) {
+    module.emitError() << "translation to LLVM IR failed";
+    return nullptr;
+  }
+  for (const FunctionSignature &sig : signatures)
+    if (failed(addPackedEntry(*llvmModule, sig))) {
+      module.emitError() << "no C interface for @" << sig.name
+                         << " after lowering";
+      return nullptr;
+    }
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostMachine(error, optLevel);
+  if (!machine) {
+    module.emitError() << "no LLVM target for the host: " << error;
+    return nullptr;
+  }
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(machine->getTargetTriple());
+
+  // The LLVM optimization pipeline for the requested level.
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(machine.get());
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = optLevel == 0
+                                    ? pb.buildO0DefaultPipeline(level)
+                                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(*llvmModule, mam);
+  return llvmModule;
+}
+
+FailureOr<std::vector<char>>
+tessera::emitHostObject(ModuleOp diagAnchor, llvm::Module &module,
+                        unsigned optLevel) {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostMachine(error, optLevel);
+  if (!machine)
+    return diagAnchor.emitError() << "no LLVM target for the host: " << error;
+  llvm::SmallVector<char> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (machine->addPassesToEmitFile(pm, os, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return diagAnchor.emitError() << "the host target cannot emit objects";
+  pm.run(module);
+  return std::vector<char>(buffer.begin(), buffer.end());
+}
+
+FailureOr<std::vector<char>>
+tessera::linkSharedObject(ModuleOp diagAnchor, ArrayRef<char> object) {
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc)
+    return diagAnchor.emitError()
+           << "linking the CPU object needs a C compiler driver 'cc' on PATH "
+              "(install build-essential)";
+  // Private temporary files (created with mode 0600 and unique names).
+  SmallString<128> objPath, soPath;
+  int objFd;
+  if (llvm::sys::fs::createTemporaryFile("tessera", "o", objFd, objPath) ||
+      llvm::sys::fs::createTemporaryFile("tessera", "so", soPath))
+    return diagAnchor.emitError() << "cannot create temporary files";
+  llvm::scope_exit cleanup([&] {
+    llvm::sys::fs::remove(objPath);
+    llvm::sys::fs::remove(soPath);
+  });
+  {
+    llvm::raw_fd_ostream os(objFd, /*shouldClose=*/true);
+    os.write(object.data(), object.size());
+  }
+  SmallVector<StringRef> argv = {*cc,    "-shared", "-o", soPath,
+                                 objPath, "-lm",     "-Wl,-z,noexecstack"};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*cc, argv, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0)
+    return diagAnchor.emitError()
+           << "linking the CPU object failed (" << *cc << " exited with " << rc
+           << (message.empty() ? "" : ": ") << message << ")";
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> so =
+      llvm::MemoryBuffer::getFile(soPath, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!so)
+    return diagAnchor.emitError() << "cannot read the linked shared object";
+  return std::vector<char>((*so)->getBufferStart(), (*so)->getBufferEnd());
+}

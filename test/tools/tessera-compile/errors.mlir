@@ -1,0 +1,22 @@
+// Bad input gives a diagnostic with file:line:col and a non-zero exit.
+// RUN: not tessera-compile %S/Inputs/syntax-error.mlir -o %t.tsm 2>&1 | FileCheck %s --check-prefix=SYNTAX
+// RUN: not tessera-compile %S/Inputs/verifier-error.mlir -o %t.tsm 2>&1 | FileCheck %s --check-prefix=VERIFY
+// RUN: not tessera-compile %s --target sm_90a -o %t.tsm 2>&1 | FileCheck %s --check-prefix=GPU
+// RUN: not tessera-compile %s --emit ptx -o %t.tsm 2>&1 | FileCheck %s --check-prefix=PTX
+// RUN: not tessera-compile %s --target tpu -o %t.tsm 2>&1 | FileCheck %s --check-prefix=TARGET
+// RUN: not tessera-compile %S/Inputs/scalar-arg.mlir -o %t.tsm 2>&1 | FileCheck %s --check-prefix=SCALAR
+// RUN: not tessera-compile %S/Inputs/no-function.mlir -o %t.tsm 2>&1 | FileCheck %s --check-prefix=EMPTY
+// RUN: not tessera-compile %t.does-not-exist.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
+
+// SYNTAX: syntax-error.mlir:3:{{[0-9]+}}: error:
+// VERIFY: verifier-error.mlir:3:{{[0-9]+}}: error: 'tessera.matmul' op contraction size of 'a' (K = 8) does not match that of 'b' (K = 4)
+// GPU: error: target 'sm_90a' is not implemented yet
+// PTX: --emit ptx needs a GPU target
+// TARGET: --target: tpu not in {cpu,sm_90a,sm_80}
+// SCALAR: scalar-arg.mlir:1:1: error: argument #1 of @scaled has type 'f32', which the runtime cannot pass
+// EMPTY: error: the module exports no function
+// MISSING: tessera-compile: cannot open input file
+func.func @f(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {
+  %0 = tessera.matmul %a, %b : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
