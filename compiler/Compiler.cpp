@@ -9,6 +9,7 @@
 
 #include "compiler/CpuCodegen.h"
 #include "compiler/CpuPipeline.h"
+#include "compiler/ReferenceProgram.h"
 #include "compiler/Signatures.h"
 #include "runtime/lib/Artifact.h"
 
@@ -97,6 +98,23 @@ FailureOr<std::vector<char>> mlir::tessera::compile(ModuleOp module,
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                     UnitAttr::get(module.getContext()));
 
+  // The graph as written (helpers inlined, named ops generalized) is the
+  // reference program of tessera-run --check.
+  std::string reference;
+  if (options.emit == EmitKind::Artifact) {
+    OwningOpRef<ModuleOp> graph = module.clone();
+    if (failed(runPipeline(*graph,
+                           "inline,symbol-dce,canonicalize,"
+                           "linalg-generalize-named-ops",
+                           CompileOptions())))
+      return failure();
+    std::string skipped;
+    reference = serializeReferenceProgram(*graph, skipped);
+    if (!skipped.empty())
+      module.emitWarning() << "no reference for tessera-run --check: "
+                           << StringRef(skipped).rtrim();
+  }
+
   if (failed(runPipeline(module, getCpuGraphPipelineString(), options)))
     return failure();
   FailureOr<std::vector<FunctionSignature>> signatures =
@@ -139,11 +157,13 @@ FailureOr<std::vector<char>> mlir::tessera::compile(ModuleOp module,
       !error.empty())
     return module.emitError() << "invalid manifest: " << error;
   std::string manifest = artifact::printManifest(manifestDesc);
-  std::vector<artifact::Section> sections(2);
+  std::vector<artifact::Section> sections(3);
   sections[0].kind = artifact::SectionKind::Manifest;
   sections[0].bytes.assign(manifest.begin(), manifest.end());
   sections[1].kind = artifact::SectionKind::CpuObject;
   sections[1].bytes.assign(shared->begin(), shared->end());
+  sections[2].kind = artifact::SectionKind::Reference;
+  sections[2].bytes.assign(reference.begin(), reference.end());
   std::vector<uint8_t> bytes = artifact::writeArtifact(sections);
   return std::vector<char>(bytes.begin(), bytes.end());
 }

@@ -66,6 +66,38 @@ static LogicalResult addPackedEntry(llvm::Module &module,
   return success();
 }
 
+/// Defines `__truncsfbf2` (f32 -> bf16, round to nearest even, quiet NaN)
+/// in the module: the x86 backend calls it for bf16 vector shuffles and
+/// selects, and neither the runtime nor older libgcc versions provide it.
+/// Written with integer operations only, so it never calls itself.
+static void defineTruncSFBF2(llvm::Module &module) {
+  if (llvm::Function *existing = module.getFunction("__truncsfbf2"))
+    if (!existing->isDeclaration())
+      return;
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *f32 = llvm::Type::getFloatTy(ctx);
+  llvm::Type *bf16 = llvm::Type::getBFloatTy(ctx);
+  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
+  llvm::Type *i16 = llvm::Type::getInt16Ty(ctx);
+  llvm::FunctionCallee callee = module.getOrInsertFunction(
+      "__truncsfbf2", llvm::FunctionType::get(bf16, {f32}, false));
+  auto *fn = llvm::cast<llvm::Function>(callee.getCallee());
+  // External (kept by the optimizer for the backend) but not exported.
+  fn->setLinkage(llvm::Function::ExternalLinkage);
+  fn->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+  llvm::Value *x = fn->getArg(0);
+  llvm::Value *bits = b.CreateBitCast(x, i32);
+  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(bits, 16), 1);
+  llvm::Value *rounded =
+      b.CreateAdd(bits, b.CreateAdd(b.getInt32(0x7fff), lsb));
+  llvm::Value *isNan = b.CreateFCmpUNO(x, x);
+  llvm::Value *result = b.CreateSelect(
+      isNan, b.CreateOr(b.CreateLShr(bits, 16), b.getInt32(0x40)),
+      b.CreateLShr(rounded, 16));
+  b.CreateRet(b.CreateBitCast(b.CreateTrunc(result, i16), bf16));
+}
+
 static std::unique_ptr<llvm::TargetMachine>
 createHostMachine(std::string &error, unsigned optLevel) {
   llvm::InitializeNativeTarget();
@@ -103,6 +135,7 @@ tessera::translateForHost(ModuleOp module, llvm::LLVMContext &context,
     module.emitError() << "translation to LLVM IR failed";
     return nullptr;
   }
+  defineTruncSFBF2(*llvmModule);
   for (const FunctionSignature &sig : signatures)
     if (failed(addPackedEntry(*llvmModule, sig))) {
       module.emitError() << "no C interface for @" << sig.name

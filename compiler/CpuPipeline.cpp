@@ -41,15 +41,21 @@ tessera::getCpuCodegenPipelineString(const CpuPipelineOptions &options) {
     return "sparsifier{enable-runtime-library=false}";
   std::string p;
   llvm::raw_string_ostream os(p);
+  // Fuse elementwise chains, then tile and vectorize on tensors.
   if (options.optLevel > 0)
-    os << "linalg-fuse-elementwise-ops,canonicalize,cse,";
+    os << "linalg-fuse-elementwise-ops,canonicalize,cse,"
+          "func.func(tessera-cpu-tile-and-vectorize),canonicalize,cse,";
   os << "one-shot-bufferize{bufferize-function-boundaries=1 "
         "function-boundary-type-conversion=identity-layout-map}"
      << ",canonicalize,buffer-deallocation-pipeline"
+     << ",func.func(tessera-memref-copy-to-linalg)"
      << ",convert-linalg-to-loops,canonicalize"
+     << ",func.func(lower-vector-multi-reduction)"
+     << ",convert-vector-to-scf{full-unroll=true},canonicalize"
      << ",expand-strided-metadata,lower-affine,convert-scf-to-cf"
      << ",arith-expand{include-bf16=true},convert-math-to-llvm"
-     << ",convert-math-to-libm,convert-to-llvm,reconcile-unrealized-casts";
+     << ",convert-math-to-libm,convert-vector-to-llvm,convert-to-llvm"
+     << ",reconcile-unrealized-casts";
   return p;
 }
 

@@ -37,6 +37,14 @@ std::string number(double v) {
   return s;
 }
 
+/// An integer constant as the reference format holds it: booleans are 0/1
+/// (like the results of comparisons), other integers signed.
+int64_t integerValue(IntegerAttr attr) {
+  if (attr.getType().isInteger(1))
+    return attr.getValue().getZExtValue();
+  return attr.getValue().getSExtValue();
+}
+
 /// Serializes one function; fails with a reason for an op it cannot express.
 class FunctionWriter {
 public:
@@ -145,7 +153,7 @@ LogicalResult FunctionWriter::writeConstant(arith::ConstantOp op) {
     return success();
   }
   if (auto i = dyn_cast<IntegerAttr>(value)) {
-    os << defFresh(op) << " = const " << i.getValue().getSExtValue() << "\n";
+    os << defFresh(op) << " = const " << integerValue(i) << "\n";
     return success();
   }
   auto dense = dyn_cast<DenseElementsAttr>(value);
@@ -155,7 +163,7 @@ LogicalResult FunctionWriter::writeConstant(arith::ConstantOp op) {
   auto element = [&](Attribute a) -> double {
     if (auto f = dyn_cast<FloatAttr>(a))
       return f.getValueAsDouble();
-    return static_cast<double>(cast<IntegerAttr>(a).getValue().getSExtValue());
+    return static_cast<double>(integerValue(cast<IntegerAttr>(a)));
   };
   std::string dims = std::to_string(type.getRank());
   for (int64_t d : type.getShape())
@@ -289,8 +297,7 @@ LogicalResult FunctionWriter::writeGeneric(linalg::GenericOp op) {
       if (auto f = dyn_cast<FloatAttr>(c.getValue()))
         line = lhs + " = constf " + number(f.getValueAsDouble());
       else if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
-        line = lhs + " = consti " +
-               std::to_string(i.getValue().getSExtValue());
+        line = lhs + " = consti " + std::to_string(integerValue(i));
       else
         return fail("body constant kind is not supported");
     } else if (auto cmp = dyn_cast<arith::CmpFOp>(inner)) {

@@ -158,6 +158,8 @@ void addRelations(SizeClasses &classes, Operation *op) {
   }
   if (auto castOp = dyn_cast<tensor::CastOp>(op))
     return tieSameShape(classes, castOp.getSource(), castOp.getResult());
+  if (auto convert = dyn_cast<sparse_tensor::ConvertOp>(op))
+    return tieSameShape(classes, convert.getSource(), convert.getResult());
   if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
     tieReshape(classes, expand.getSrc(), expand.getResult(),
                expand.getReassociationIndices());

@@ -44,4 +44,57 @@ def TesseraLowerToLinalg : Pass<"tessera-lower-to-linalg"> {
   ];
 }
 
+def TesseraCpuTileAndVectorize
+    : Pass<"tessera-cpu-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops on tensors for the CPU and vectorize the tiles";
+  let description = [{
+    A contraction whose operand reads the vectorized N dimension with a
+    stride (`transpose_b` weights) first gets a `linalg.transpose` of that
+    operand, so that its kernel loads contiguous vectors.
+
+    For every linalg op on dense tensors: tiles it with `scf.for` loops and
+    vectorizes each tile with masked vector operations (so any size, static
+    or dynamic, is handled without remainder loops), then hoists loop-
+    invariant accumulator reads and writes out of reduction loops so they
+    stay in registers.
+
+    Tile sizes come from the op's structure:
+    - contractions (matmul-like, as found by `linalg::inferContractionDims`):
+      `m-tile` rows by `n-tile` columns of the innermost M and N dimensions,
+      reduction step 1 (a register-blocked outer-product kernel); other
+      dimensions 1;
+    - other ops: `vector-width` along the innermost loop, 1 elsewhere.
+
+    Ops whose tiles cannot be vectorized (non-projected indexing maps, data
+    dependent gathers) keep their tiled scalar form.
+  }];
+  let options = [
+    Option<"mTile", "m-tile", "int64_t", /*default=*/"8",
+           "Rows of the register tile of contractions">,
+    Option<"nTile", "n-tile", "int64_t", /*default=*/"32",
+           "Columns of the register tile of contractions">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "Vector length of the innermost loop of other ops">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
+def TesseraMemRefCopyToLinalg
+    : Pass<"tessera-memref-copy-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    `finalize-memref-to-llvm` lowers a `memref.copy` between non-contiguous
+    buffers (subviews, from `tensor.pad` or tiling) to a call to
+    `memrefCopy` from MLIR's C runner utilities, which Tessera's
+    self-contained CPU objects cannot call. As `linalg.copy`, the copy
+    becomes an ordinary loop nest.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // TESSERA_PASSES_TD

@@ -209,6 +209,18 @@ Buffer randomBuffer(DType dtype, std::vector<int64_t> shape, unsigned seed,
   return b;
 }
 
+/// Per-dtype tolerance of an output computed in f32 and stored as `dtype`.
+double tolerance(DType dtype) {
+  switch (dtype) {
+  case DType::BF16:
+    return 1e-2;
+  case DType::F16:
+    return 2e-3;
+  default:
+    return 2e-5;
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Compile and run.
 //===----------------------------------------------------------------------===//
@@ -223,7 +235,10 @@ protected:
 
   /// Compiles `source` (a module with `func.func @main` taking memrefs and
   /// returning nothing) and runs it on `buffers`.
-  void run(const std::string &source, std::vector<Buffer *> buffers) {
+  /// Compiles `source` (a module with `func.func @main` taking memrefs and
+  /// returning nothing) with `pipeline` and runs it on `buffers`.
+  void runPipeline(const std::string &source, const std::string &pipeline,
+                   std::vector<Buffer *> buffers) {
     DialectRegistry registry;
     mlir::tessera::registerTesseraAndUpstreamDialects(registry);
     registerBuiltinDialectTranslation(registry);
@@ -236,13 +251,11 @@ protected:
     PassManager pm(&context);
     std::string errors;
     llvm::raw_string_ostream errStream(errors);
-    ASSERT_TRUE(succeeded(parsePassPipeline(
-        "tessera-lower-to-linalg,arith-expand{include-bf16=true},"
-        "sparsifier{enable-runtime-library=false}",
-        pm, errStream)))
+    ASSERT_TRUE(succeeded(parsePassPipeline(pipeline, pm, errStream)))
         << errors;
-    ASSERT_TRUE(succeeded(pm.run(*module))) << "pipeline failed on:\n"
-                                            << source;
+    ASSERT_TRUE(succeeded(pm.run(*module)))
+        << "pipeline " << pipeline << " failed on:\n"
+        << source;
 
     // memref.copy of dynamically shaped buffers calls memrefCopy.
     ExecutionEngineOptions options;
@@ -259,6 +272,47 @@ protected:
       packed.push_back(&d);
     llvm::Error err = (*engine)->invokePacked("_mlir_ciface_main", packed);
     ASSERT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
+  }
+
+  /// Runs `source` through the reference lowering (tessera-lower-to-linalg
+  /// and the upstream sparsifier's scalar code) and leaves its results in
+  /// `buffers` for the test to check against float64. Dense modules also go
+  /// through Tessera's CPU pipeline (tiled, vectorized), on the same
+  /// inputs with outputs poisoned again, and must agree with the first run.
+  void run(const std::string &source, std::vector<Buffer *> buffers) {
+    std::vector<std::vector<uint8_t>> before;
+    for (Buffer *b : buffers)
+      before.push_back(b->bytes);
+    runPipeline(source,
+                "tessera-lower-to-linalg,arith-expand{include-bf16=true},"
+                "sparsifier{enable-runtime-library=false}",
+                buffers);
+    if (HasFatalFailure() || source.find("sparse_tensor") != std::string::npos)
+      return;
+    std::vector<std::vector<uint8_t>> reference;
+    for (auto [b, bytes] : llvm::zip(buffers, before)) {
+      reference.push_back(b->bytes);
+      b->bytes = bytes;
+    }
+    runPipeline(source, "tessera-cpu-pipeline", buffers);
+    for (auto [b, ref] : llvm::zip(buffers, reference)) {
+      Buffer first(b->dtype, b->shape);
+      first.bytes = ref;
+      double scale = 1.0, err = 0.0;
+      for (int64_t i = 0; i < first.size(); ++i) {
+        double x = first.get(i), y = b->get(i);
+        if (std::isfinite(x))
+          scale = std::max(scale, std::abs(x));
+        if (std::isnan(x) != std::isnan(y) ||
+            (std::isinf(x) && x != y) ||
+            (std::isfinite(x) && !std::isfinite(y)))
+          err = INFINITY;
+        else if (std::isfinite(x))
+          err = std::max(err, std::abs(x - y));
+      }
+      EXPECT_LE(err, 2 * tolerance(b->dtype) * scale)
+          << "tessera-cpu-pipeline disagrees with the reference lowering";
+    }
   }
 };
 
@@ -297,17 +351,6 @@ void expectClose(const ref::Tensor &got, const ref::Tensor &want, double tol,
       << what << ": max abs error " << err << " (scale " << scale << ")";
 }
 
-/// Per-dtype tolerance of an output computed in f32 and stored as `dtype`.
-double tolerance(DType dtype) {
-  switch (dtype) {
-  case DType::BF16:
-    return 1e-2;
-  case DType::F16:
-    return 2e-3;
-  default:
-    return 2e-5;
-  }
-}
 
 } // namespace
 

@@ -1,0 +1,164 @@
+//===- Artifact.h - Reading and writing .tsm artifacts ----------*- C++ -*-===//
+//
+// The container format and the manifest of docs/artifact-format.md. Shared by
+// the runtime (reader, manifest parser) and the compiler (writer, manifest
+// printer): it depends on nothing but the C++ standard library, throws
+// nothing and aborts on no input; every failure is an error message.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_RUNTIME_ARTIFACT_H
+#define TESSERA_RUNTIME_ARTIFACT_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::artifact {
+
+/// The format version this code reads and writes.
+constexpr uint32_t kFormatVersion = 1;
+/// The manifest version this code reads and writes.
+constexpr int64_t kManifestVersion = 1;
+constexpr size_t kHeaderSize = 40;
+constexpr size_t kSectionEntrySize = 32;
+constexpr uint32_t kMaxSections = 64;
+/// The largest rank the runtime passes (and the manifest parser accepts).
+constexpr size_t kMaxRank = 16;
+/// The magic bytes at offset 0: "TESSERA" and a NUL.
+constexpr char kMagic[8] = {'T', 'E', 'S', 'S', 'E', 'R', 'A', '\0'};
+
+/// Section kinds.
+enum class SectionKind : uint32_t {
+  Manifest = 1,
+  CpuObject = 2,
+  Ptx = 3,
+  Cubin = 4,
+  /// The float64 reference program of docs/reference-format.md (not yet in
+  /// the kind table of docs/artifact-format.md).
+  Reference = 5,
+};
+
+/// The name of a section kind ("manifest", "cpu-object", ...), or "" for a
+/// kind version 1 does not define.
+const char *getSectionKindName(uint32_t kind);
+
+/// 64-bit FNV-1a of `size` bytes at `data`.
+uint64_t fnv1a64(const void *data, size_t size);
+
+/// A section to write.
+struct Section {
+  SectionKind kind;
+  std::vector<uint8_t> bytes;
+};
+
+/// Returns a version-1 artifact holding `sections`, in order, packed right
+/// after the section table (every byte of the file is then covered by a
+/// checksum). Returns an empty vector when `sections` cannot form a valid
+/// file: more than kMaxSections, a kind twice or a kind not in the format.
+std::vector<uint8_t> writeArtifact(const std::vector<Section> &sections);
+
+/// A section of an artifact read in memory: a view of the caller's bytes.
+struct SectionView {
+  SectionKind kind;
+  /// Offset of the section's bytes in the file.
+  uint64_t offset;
+  const uint8_t *data;
+  size_t size;
+};
+
+/// What is wrong with bytes that are not a valid artifact.
+enum class ReadError {
+  None,
+  /// The bytes do not start with the magic: not an artifact at all.
+  NotAnArtifact,
+  /// A valid header of a format version this code does not read.
+  UnsupportedVersion,
+  /// Truncated, corrupted (a checksum mismatch) or inconsistent.
+  Corrupt,
+};
+
+/// The sections of a valid artifact, in the order of its section table.
+struct ArtifactView {
+  std::vector<SectionView> sections;
+
+  /// The section of `kind`, or null.
+  const SectionView *find(SectionKind kind) const;
+};
+
+/// Validates `size` bytes at `data` as an artifact: magic, version, sizes,
+/// bounds, overlaps, duplicate kinds and every checksum. On success fills
+/// `out` (views of `data`) and returns ReadError::None; otherwise returns
+/// the category and sets `message` to what is wrong.
+ReadError readArtifact(const void *data, size_t size, ArtifactView &out,
+                       std::string &message);
+
+//===----------------------------------------------------------------------===//
+// Manifest
+//===----------------------------------------------------------------------===//
+
+/// Element types; the values are those of tessera_dtype_t.
+enum class DType : uint32_t {
+  F32 = 1,
+  F16 = 2,
+  BF16 = 3,
+  F64 = 4,
+  I8 = 5,
+  I32 = 6,
+  I64 = 7,
+  F8E4M3FN = 8,
+  F8E5M2 = 9,
+};
+
+/// Manifest name of `dtype` ("f32", ...), or "" for a value not in DType.
+const char *getDTypeName(DType dtype);
+/// Parses a manifest dtype name; returns false for an unknown one.
+bool parseDType(std::string_view name, DType &dtype);
+/// Size in bytes of one element, 0 for a value not in DType.
+size_t getDTypeSize(DType dtype);
+
+/// An argument or result of a function.
+struct ValueDesc {
+  std::string name;
+  DType dtype = DType::F32;
+  /// The static size of each dimension, or -1 where dynamic.
+  std::vector<int64_t> dims;
+  /// The symbol number N of a dynamic size `sN`, or -1 (static sizes and
+  /// `?`). Same length as `dims`.
+  std::vector<int64_t> symbols;
+};
+
+struct FunctionDesc {
+  std::string name;
+  /// The exported symbol of the packed function.
+  std::string symbol;
+  std::vector<ValueDesc> args;
+  std::vector<ValueDesc> results;
+};
+
+struct Manifest {
+  /// "cpu", "sm_90a" or "sm_80".
+  std::string target;
+  std::vector<FunctionDesc> functions;
+};
+
+/// Parses manifest text. Returns "" on success; otherwise a message that
+/// starts with "manifest line N: " (N from 1) and `out` is unspecified.
+std::string parseManifest(std::string_view text, Manifest &out);
+
+/// Checks what parseManifest checks on a manifest built in memory (names,
+/// target, ranks, dims/symbols consistency, duplicates). Returns "" or an
+/// error message naming the function and value.
+std::string verifyManifest(const Manifest &manifest);
+
+/// Prints `manifest` as text parseManifest reads back. A dimension prints as
+/// its static size where dims[i] >= 0, as `sN` where symbols[i] = N >= 0 and
+/// as `?` otherwise. Call verifyManifest first: a manifest that fails it
+/// prints text that parseManifest rejects.
+std::string printManifest(const Manifest &manifest);
+
+} // namespace tessera::artifact
+
+#endif // TESSERA_RUNTIME_ARTIFACT_H

@@ -1,0 +1,200 @@
+//===- RuntimeTensorTest.cpp - The tensor part of the runtime C API -------===//
+//
+// Allocation, wrapping, shape validation, reference counting and accessors
+// of tessera_tensor_t.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/tessera_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+struct Outcome {
+  tessera_status_code_t code;
+  std::string message;
+};
+
+/// Takes ownership of `s` and returns its code and message.
+Outcome take(tessera_status_t s) {
+  Outcome o{tessera_status_code(s), tessera_status_message(s)};
+  tessera_status_free(s);
+  return o;
+}
+
+void expectInvalid(tessera_status_t s, const std::string &message) {
+  Outcome o = take(s);
+  EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT) << o.message;
+  EXPECT_NE(o.message.find(message), std::string::npos)
+      << "message: " << o.message << "\nexpected to contain: " << message;
+}
+} // namespace
+
+TEST(Tensor, DTypeSizesAndNames) {
+  EXPECT_EQ(tessera_dtype_size(TESSERA_DTYPE_F32), 4u);
+  EXPECT_EQ(tessera_dtype_size(TESSERA_DTYPE_BF16), 2u);
+  EXPECT_EQ(tessera_dtype_size(TESSERA_DTYPE_F64), 8u);
+  EXPECT_EQ(tessera_dtype_size(TESSERA_DTYPE_I8), 1u);
+  EXPECT_EQ(tessera_dtype_size(TESSERA_DTYPE_F8E5M2), 1u);
+  EXPECT_EQ(tessera_dtype_size(static_cast<tessera_dtype_t>(0)), 0u);
+  EXPECT_STREQ(tessera_dtype_name(TESSERA_DTYPE_I64), "i64");
+  EXPECT_STREQ(tessera_dtype_name(TESSERA_DTYPE_F8E4M3FN), "f8e4m3fn");
+  EXPECT_STREQ(tessera_dtype_name(static_cast<tessera_dtype_t>(99)), "unknown");
+}
+
+TEST(Tensor, AllocateIsZeroedAndDescribed) {
+  int64_t dims[] = {3, 5};
+  tessera_tensor_t t = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_F64, 2, dims, &t), nullptr);
+  ASSERT_NE(t, nullptr);
+  dims[0] = 100; // the tensor keeps its own copy of the dims
+  EXPECT_EQ(tessera_tensor_dtype(t), TESSERA_DTYPE_F64);
+  EXPECT_EQ(tessera_tensor_rank(t), 2);
+  EXPECT_EQ(tessera_tensor_dims(t)[0], 3);
+  EXPECT_EQ(tessera_tensor_dims(t)[1], 5);
+  EXPECT_EQ(tessera_tensor_element_count(t), 15);
+  auto *data = static_cast<double *>(tessera_tensor_data(t));
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % 64, 0u);
+  for (int i = 0; i < 15; ++i)
+    EXPECT_EQ(data[i], 0.0);
+  data[14] = 2.5; // writable end to end
+  EXPECT_EQ(static_cast<double *>(tessera_tensor_data(t))[14], 2.5);
+  tessera_tensor_release(t);
+}
+
+TEST(Tensor, ScalarAndEmptyTensors) {
+  tessera_tensor_t scalar = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_I32, 0, nullptr, &scalar),
+            nullptr);
+  EXPECT_EQ(tessera_tensor_rank(scalar), 0);
+  EXPECT_EQ(tessera_tensor_element_count(scalar), 1);
+  ASSERT_NE(tessera_tensor_data(scalar), nullptr);
+  EXPECT_EQ(*static_cast<int32_t *>(tessera_tensor_data(scalar)), 0);
+  tessera_tensor_release(scalar);
+
+  // A zero size makes the tensor empty even when the other sizes are huge.
+  int64_t dims[] = {int64_t(1) << 62, 0, int64_t(1) << 62};
+  tessera_tensor_t empty = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_F32, 3, dims, &empty),
+            nullptr);
+  EXPECT_EQ(tessera_tensor_element_count(empty), 0);
+  tessera_tensor_release(empty);
+
+  // Wrapping no data is fine when there is no element.
+  tessera_tensor_t wrapped = nullptr;
+  ASSERT_EQ(tessera_tensor_wrap(TESSERA_DTYPE_F32, 3, dims, nullptr, &wrapped),
+            nullptr);
+  EXPECT_EQ(tessera_tensor_data(wrapped), nullptr);
+  tessera_tensor_release(wrapped);
+}
+
+TEST(Tensor, WrapSharesCallerMemory) {
+  float storage[6] = {1, 2, 3, 4, 5, 6};
+  int64_t dims[] = {2, 3};
+  tessera_tensor_t t = nullptr;
+  ASSERT_EQ(tessera_tensor_wrap(TESSERA_DTYPE_F32, 2, dims, storage, &t),
+            nullptr);
+  EXPECT_EQ(tessera_tensor_data(t), storage);
+  EXPECT_EQ(tessera_tensor_element_count(t), 6);
+  storage[4] = 50;
+  EXPECT_EQ(static_cast<float *>(tessera_tensor_data(t))[4], 50);
+  tessera_tensor_release(t); // must not free the stack array
+  EXPECT_EQ(storage[5], 6);
+}
+
+TEST(Tensor, ShapeErrors) {
+  tessera_tensor_t t = reinterpret_cast<tessera_tensor_t>(0x1);
+  int64_t negative[] = {4, -2};
+  expectInvalid(tessera_tensor_allocate(TESSERA_DTYPE_F32, 2, negative, &t),
+                "tessera_tensor_allocate: dimension 1 is -2 (must be >= 0)");
+  EXPECT_EQ(t, nullptr); // cleared on failure
+  int64_t ok[] = {2, 2};
+  float data[4] = {};
+  expectInvalid(tessera_tensor_wrap(TESSERA_DTYPE_F32, 2, negative, data, &t),
+                "tessera_tensor_wrap: dimension 1 is -2");
+  expectInvalid(tessera_tensor_allocate(TESSERA_DTYPE_F32, 2, ok, nullptr),
+                "tessera_tensor_allocate: 'out' is NULL");
+  expectInvalid(tessera_tensor_wrap(TESSERA_DTYPE_F32, 2, ok, data, nullptr),
+                "tessera_tensor_wrap: 'out' is NULL");
+  expectInvalid(tessera_tensor_allocate(TESSERA_DTYPE_F32, -1, ok, &t),
+                "rank -1 is outside [0, 16]");
+  int64_t many[17] = {};
+  expectInvalid(tessera_tensor_allocate(TESSERA_DTYPE_F32, 17, many, &t),
+                "rank 17 is outside [0, 16]");
+  EXPECT_EQ(take(tessera_tensor_allocate(TESSERA_DTYPE_F32, 16, many, &t)).code,
+            TESSERA_STATUS_OK);
+  tessera_tensor_release(t);
+  expectInvalid(tessera_tensor_allocate(TESSERA_DTYPE_F32, 2, nullptr, &t),
+                "'dims' is NULL for rank 2");
+  expectInvalid(
+      tessera_tensor_allocate(static_cast<tessera_dtype_t>(0), 2, ok, &t),
+      "unknown dtype 0");
+  expectInvalid(tessera_tensor_wrap(TESSERA_DTYPE_F32, 2, ok, nullptr, &t),
+                "'data' is NULL for a tensor of 4 elements");
+}
+
+TEST(Tensor, OverflowIsAnError) {
+  tessera_tensor_t t = nullptr;
+  int64_t elements[] = {int64_t(1) << 40, int64_t(1) << 40};
+  expectInvalid(tessera_tensor_allocate(TESSERA_DTYPE_I8, 2, elements, &t),
+                "a i8 tensor of dims [1099511627776, 1099511627776] has more "
+                "bytes than fit in memory (overflow)");
+  // The element count fits in int64 but not its size in bytes.
+  int64_t bytes[] = {int64_t(1) << 62};
+  expectInvalid(tessera_tensor_allocate(TESSERA_DTYPE_F32, 1, bytes, &t),
+                "overflow");
+  expectInvalid(tessera_tensor_wrap(TESSERA_DTYPE_F32, 1, bytes,
+                                    reinterpret_cast<void *>(0x1000), &t),
+                "overflow");
+  EXPECT_EQ(t, nullptr);
+}
+
+TEST(Tensor, HugeAllocationIsOutOfMemoryNotACrash) {
+  // 2^61 bytes passes the overflow checks but no machine has it.
+  int64_t dims[] = {int64_t(1) << 58};
+  tessera_tensor_t t = nullptr;
+  Outcome o = take(tessera_tensor_allocate(TESSERA_DTYPE_F64, 1, dims, &t));
+  EXPECT_EQ(o.code, TESSERA_STATUS_OUT_OF_MEMORY) << o.message;
+  EXPECT_NE(o.message.find("cannot allocate 2305843009213693952 bytes"),
+            std::string::npos)
+      << o.message;
+  EXPECT_EQ(t, nullptr);
+}
+
+TEST(Tensor, RetainReleaseAcrossThreads) {
+  int64_t dims[] = {4};
+  tessera_tensor_t t = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_I32, 1, dims, &t), nullptr);
+  static_cast<int32_t *>(tessera_tensor_data(t))[3] = 42;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([t] {
+      for (int k = 0; k < 10000; ++k) {
+        tessera_tensor_retain(t);
+        tessera_tensor_release(t);
+      }
+    });
+  for (std::thread &th : threads)
+    th.join();
+  // Still alive: the one reference of the test remains.
+  EXPECT_EQ(static_cast<int32_t *>(tessera_tensor_data(t))[3], 42);
+  tessera_tensor_retain(t);
+  tessera_tensor_release(t);
+  EXPECT_EQ(tessera_tensor_element_count(t), 4);
+  tessera_tensor_release(t);
+}
+
+TEST(Tensor, NullHandlesAreHarmless) {
+  tessera_tensor_retain(nullptr);
+  tessera_tensor_release(nullptr);
+  EXPECT_EQ(tessera_tensor_rank(nullptr), 0);
+  EXPECT_EQ(tessera_tensor_dims(nullptr), nullptr);
+  EXPECT_EQ(tessera_tensor_data(nullptr), nullptr);
+  EXPECT_EQ(tessera_tensor_element_count(nullptr), 0);
+}
