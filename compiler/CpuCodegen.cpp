@@ -111,6 +111,9 @@ createHostMachine(std::string &error, unsigned optLevel) {
   for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
     features.AddFeature(name, enabled);
   llvm::TargetOptions options;
+  // Contract multiply-adds into FMA instructions (one rounding instead of
+  // two: as accurate or more, and twice the throughput).
+  options.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   auto level = optLevel == 0   ? llvm::CodeGenOptLevel::None
                : optLevel == 1 ? llvm::CodeGenOptLevel::Less
                : optLevel == 2 ? llvm::CodeGenOptLevel::Default

@@ -104,6 +104,33 @@ SmallVector<linalg::LinalgOp> makeNContiguous(RewriterBase &rewriter,
   return created;
 }
 
+/// Cache blocks of a contraction (M x N x K = 128 x 512 x 256 on the
+/// innermost M, N and K dimensions, whole extent elsewhere as 0), or empty
+/// for other ops.
+SmallVector<int64_t> chooseCacheBlocks(linalg::LinalgOp op) {
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+    return {};
+  SmallVector<int64_t> blocks(op.getNumLoops(), 1);
+  blocks[dims->m.back()] = 128;
+  blocks[dims->n.back()] = 512;
+  blocks[dims->k.back()] = 256;
+  return blocks;
+}
+
+/// Loop order of the cache blocks: every other loop, then N, K, M.
+SmallVector<int64_t> cacheBlockOrder(linalg::LinalgOp op) {
+  linalg::ContractionDimensions dims = *linalg::inferContractionDims(op);
+  int64_t m = dims.m.back(), n = dims.n.back(), k = dims.k.back();
+  SmallVector<int64_t> order;
+  for (int64_t i = 0, e = op.getNumLoops(); i < e; ++i)
+    if (i != m && i != n && i != k)
+      order.push_back(i);
+  order.append({n, k, m});
+  return order;
+}
+
 bool isDenseTensorOp(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics())
     return false;
@@ -144,14 +171,31 @@ struct CpuTileAndVectorizePass
           chooseTileSizes(op, mTile, nTile, vectorWidth);
       if (tiles.empty())
         continue;
-      rewriter.setInsertionPoint(op);
+      // Contractions are first blocked for the caches (loop order N, K, M:
+      // a K x N panel of B stays in L2 while M sweeps under it), then
+      // register-tiled inside the block.
+      Operation *target = op.getOperation();
+      SmallVector<int64_t> blocks = chooseCacheBlocks(op);
+      if (!blocks.empty()) {
+        rewriter.setInsertionPoint(target);
+        scf::SCFTilingOptions blockOptions;
+        blockOptions.setTileSizes(getAsIndexOpFoldResult(ctx, blocks));
+        blockOptions.setInterchange(cacheBlockOrder(op));
+        FailureOr<scf::SCFTilingResult> blocked = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(target), blockOptions);
+        if (succeeded(blocked) && blocked->tiledOps.size() == 1) {
+          rewriter.replaceOp(target, blocked->replacements);
+          target = blocked->tiledOps.front();
+        }
+      }
+      rewriter.setInsertionPoint(target);
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
+          rewriter, cast<TilingInterface>(target), options);
       if (failed(tiled))
         continue;
-      rewriter.replaceOp(op, tiled->replacements);
+      rewriter.replaceOp(target, tiled->replacements);
       for (Operation *tile : tiled->tiledOps)
         tile->setAttr(kVectorSizes, rewriter.getDenseI64ArrayAttr(tiles));
       for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {

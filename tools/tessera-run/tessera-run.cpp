@@ -449,10 +449,15 @@ int main(int argc, char **argv) {
     std::vector<int64_t> dims(info.rank);
     auto shapeIt = shapeValues.find(info.name);
     std::vector<int64_t> explicitShape;
-    if (shapeIt != shapeValues.end() &&
-        !parseDims(shapeIt->second, explicitShape))
-      return fail("--shape " + shapeIt->first + ": cannot parse '" +
-                  shapeIt->second + "'");
+    if (shapeIt != shapeValues.end()) {
+      if (!parseDims(shapeIt->second, explicitShape))
+        return fail("--shape " + shapeIt->first + ": cannot parse '" +
+                    shapeIt->second + "'");
+      if (explicitShape.size() != size_t(info.rank))
+        return fail("--shape " + shapeIt->first + ": rank " +
+                    std::to_string(explicitShape.size()) +
+                    ", the argument has rank " + std::to_string(info.rank));
+    }
     for (int32_t d = 0; d < info.rank; ++d) {
       if (fromFile[i])
         dims[d] = d < static_cast<int32_t>(npyArgs[i].shape.size())
