@@ -31,12 +31,13 @@ static LogicalResult checkTarget(ModuleOp module, StringRef target) {
            << "target '" << target
            << "' is not implemented yet: GPU code generation comes with the "
               "tensor-core GEMM work; use --target cpu";
-  return module.emitError() << "unknown target '" << target
-                            << "' (expected cpu, sm_90a or sm_80)";
+  return module.emitError()
+         << "unknown target '" << target << "' (expected cpu, sm_90a or sm_80)";
 }
 
 FailureOr<std::string>
-mlir::tessera::getPipelineString(ModuleOp module, const CompileOptions &options) {
+mlir::tessera::getPipelineString(ModuleOp module,
+                                 const CompileOptions &options) {
   if (failed(checkTarget(module, options.target)))
     return failure();
   CpuPipelineOptions cpu;
@@ -57,35 +58,8 @@ static LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
   return pm.run(module);
 }
 
-/// The manifest of `signatures` for `target`.
-static artifact::Manifest makeManifest(ArrayRef<FunctionSignature> signatures,
-                                       StringRef target) {
-  artifact::Manifest manifest;
-  manifest.target = target.str();
-  for (const FunctionSignature &sig : signatures) {
-    artifact::FunctionDesc fn;
-    fn.name = sig.name;
-    fn.symbol = getPackedSymbol(sig.name);
-    auto convert = [](const TensorSignature &t) {
-      artifact::ValueDesc v;
-      v.name = t.name;
-      // Signatures only carry dtypes the manifest knows.
-      (void)artifact::parseDType(t.dtype, v.dtype);
-      v.dims = t.dims;
-      v.symbols = t.symbols;
-      return v;
-    };
-    for (const TensorSignature &a : sig.args)
-      fn.args.push_back(convert(a));
-    for (const TensorSignature &r : sig.results)
-      fn.results.push_back(convert(r));
-    manifest.functions.push_back(std::move(fn));
-  }
-  return manifest;
-}
-
-FailureOr<std::vector<char>> mlir::tessera::compile(ModuleOp module,
-                                              const CompileOptions &options) {
+FailureOr<std::vector<char>>
+mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   if (failed(verify(module)) || failed(checkTarget(module, options.target)))
     return failure();
   CpuPipelineOptions cpu;
@@ -117,7 +91,7 @@ FailureOr<std::vector<char>> mlir::tessera::compile(ModuleOp module,
 
   if (failed(runPipeline(module, getCpuGraphPipelineString(), options)))
     return failure();
-  FailureOr<std::vector<FunctionSignature>> signatures =
+  FailureOr<std::vector<artifact::FunctionDesc>> signatures =
       computeSignatures(module);
   if (failed(signatures))
     return failure();
@@ -152,7 +126,9 @@ FailureOr<std::vector<char>> mlir::tessera::compile(ModuleOp module,
   if (failed(shared))
     return failure();
 
-  artifact::Manifest manifestDesc = makeManifest(*signatures, options.target);
+  artifact::Manifest manifestDesc;
+  manifestDesc.target = options.target;
+  manifestDesc.functions = *signatures;
   if (std::string error = artifact::verifyManifest(manifestDesc);
       !error.empty())
     return module.emitError() << "invalid manifest: " << error;

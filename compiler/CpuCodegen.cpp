@@ -27,17 +27,13 @@
 
 using namespace mlir;
 using namespace mlir::tessera;
-
-std::string tessera::getPackedSymbol(const std::string &name) {
-  return "tessera_packed_" + name;
-}
+namespace artifact = ::tessera::artifact;
 
 /// Adds `void tessera_packed_<f>(void **args)` calling `_mlir_ciface_<f>`
 /// with args[0..A) as argument descriptors and args[A] as the result area.
 static LogicalResult addPackedEntry(llvm::Module &module,
-                                    const FunctionSignature &sig) {
-  llvm::Function *ciface =
-      module.getFunction("_mlir_ciface_" + sig.name);
+                                    const artifact::FunctionDesc &sig) {
+  llvm::Function *ciface = module.getFunction("_mlir_ciface_" + sig.name);
   if (!ciface)
     return failure();
   llvm::LLVMContext &ctx = module.getContext();
@@ -45,7 +41,7 @@ static LogicalResult addPackedEntry(llvm::Module &module,
   auto *type =
       llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
   auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
-                                       getPackedSymbol(sig.name), module);
+                                       sig.symbol, module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
   llvm::Value *args = entry->getArg(0);
   auto load = [&](unsigned slot) -> llvm::Value * {
@@ -124,9 +120,9 @@ createHostMachine(std::string &error, unsigned optLevel) {
 }
 
 std::unique_ptr<llvm::Module>
-tessera::translateForHost(ModuleOp module, llvm::LLVMContext &context,
-                          ArrayRef<FunctionSignature> signatures,
-                          unsigned optLevel) {
+mlir::tessera::translateForHost(ModuleOp module, llvm::LLVMContext &context,
+                                ArrayRef<artifact::FunctionDesc> signatures,
+                                unsigned optLevel) {
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
@@ -139,7 +135,7 @@ tessera::translateForHost(ModuleOp module, llvm::LLVMContext &context,
     return nullptr;
   }
   defineTruncSFBF2(*llvmModule);
-  for (const FunctionSignature &sig : signatures)
+  for (const artifact::FunctionDesc &sig : signatures)
     if (failed(addPackedEntry(*llvmModule, sig))) {
       module.emitError() << "no C interface for @" << sig.name
                          << " after lowering";
@@ -178,9 +174,9 @@ tessera::translateForHost(ModuleOp module, llvm::LLVMContext &context,
   return llvmModule;
 }
 
-FailureOr<std::vector<char>>
-tessera::emitHostObject(ModuleOp diagAnchor, llvm::Module &module,
-                        unsigned optLevel) {
+FailureOr<std::vector<char>> mlir::tessera::emitHostObject(ModuleOp diagAnchor,
+                                                           llvm::Module &module,
+                                                           unsigned optLevel) {
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine =
       createHostMachine(error, optLevel);
@@ -197,7 +193,7 @@ tessera::emitHostObject(ModuleOp diagAnchor, llvm::Module &module,
 }
 
 FailureOr<std::vector<char>>
-tessera::linkSharedObject(ModuleOp diagAnchor, ArrayRef<char> object) {
+mlir::tessera::linkSharedObject(ModuleOp diagAnchor, ArrayRef<char> object) {
   llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
   if (!cc)
     return diagAnchor.emitError()
@@ -217,11 +213,11 @@ tessera::linkSharedObject(ModuleOp diagAnchor, ArrayRef<char> object) {
     llvm::raw_fd_ostream os(objFd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
   }
-  SmallVector<StringRef> argv = {*cc,    "-shared", "-o", soPath,
-                                 objPath, "-lm",     "-Wl,-z,noexecstack"};
+  SmallVector<StringRef> argv = {
+      *cc, "-shared", "-o", soPath, objPath, "-lm", "-Wl,-z,noexecstack"};
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*cc, argv, std::nullopt, {}, 0, 0,
-                                     &message);
+  int rc =
+      llvm::sys::ExecuteAndWait(*cc, argv, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)
     return diagAnchor.emitError()
            << "linking the CPU object failed (" << *cc << " exited with " << rc

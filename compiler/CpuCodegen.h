@@ -21,21 +21,18 @@
 
 namespace mlir::tessera {
 
-/// Symbol of the packed entry point of function `name`.
-std::string getPackedSymbol(const std::string &name);
-
 /// Translates `module` (LLVM dialect, functions carrying
 /// `llvm.emit_c_interface`) to LLVM IR with a packed entry point per
 /// signature, optimized at `optLevel` for the host CPU. Emits a diagnostic
 /// on `module` and returns null on failure.
 std::unique_ptr<llvm::Module>
 translateForHost(ModuleOp module, llvm::LLVMContext &context,
-                 ArrayRef<FunctionSignature> signatures, unsigned optLevel);
+                 ArrayRef<::tessera::artifact::FunctionDesc> signatures,
+                 unsigned optLevel);
 
 /// Emits a relocatable object for the host.
-FailureOr<std::vector<char>> emitHostObject(ModuleOp diagAnchor,
-                                            llvm::Module &module,
-                                            unsigned optLevel);
+FailureOr<std::vector<char>>
+emitHostObject(ModuleOp diagAnchor, llvm::Module &module, unsigned optLevel);
 
 /// Links a relocatable object into a shared object with the system C
 /// compiler driver (`cc`), which must be on PATH.

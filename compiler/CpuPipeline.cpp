@@ -65,8 +65,7 @@ std::string tessera::getCpuPipelineString(const CpuPipelineOptions &options) {
 }
 
 namespace {
-struct CpuPipelineCLOptions
-    : public PassPipelineOptions<CpuPipelineCLOptions> {
+struct CpuPipelineCLOptions : public PassPipelineOptions<CpuPipelineCLOptions> {
   Option<unsigned> optLevel{*this, "opt-level",
                             llvm::cl::desc("0: loops; 1+: tile + vectorize"),
                             llvm::cl::init(2)};

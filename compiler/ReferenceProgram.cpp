@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SparseTensor/IR/SparseTensor.h"
+#include "mlir/Dialect/SparseTensor/IR/SparseTensorType.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
@@ -405,8 +406,7 @@ LogicalResult FunctionWriter::writeOp(Operation *op) {
         std::string low = sizes(pad.getMixedLowPad());
         std::string high = sizes(pad.getMixedHighPad());
         os << defFresh(pad) << " = pad " << src << " "
-           << number(f.getValueAsDouble()) << " " << low << " " << high
-           << "\n";
+           << number(f.getValueAsDouble()) << " " << low << " " << high << "\n";
         return checked();
       })
       .Case<arith::AddIOp, arith::SubIOp, arith::MulIOp, arith::DivSIOp,
@@ -415,14 +415,15 @@ LogicalResult FunctionWriter::writeOp(Operation *op) {
             if (!o->getResult(0).getType().isIndex())
               return fail("integer arithmetic outside a generic must be on "
                           "index values");
-            StringRef kind = llvm::TypeSwitch<Operation *, StringRef>(o)
-                                 .Case<arith::AddIOp>([](auto) { return "add"; })
-                                 .Case<arith::SubIOp>([](auto) { return "sub"; })
-                                 .Case<arith::MulIOp>([](auto) { return "mul"; })
-                                 .Case<arith::DivSIOp>([](auto) { return "div"; })
-                                 .Case<arith::RemSIOp>([](auto) { return "rem"; })
-                                 .Case<arith::MinSIOp>([](auto) { return "min"; })
-                                 .Default([](auto) { return "max"; });
+            StringRef kind =
+                llvm::TypeSwitch<Operation *, StringRef>(o)
+                    .Case<arith::AddIOp>([](auto) { return "add"; })
+                    .Case<arith::SubIOp>([](auto) { return "sub"; })
+                    .Case<arith::MulIOp>([](auto) { return "mul"; })
+                    .Case<arith::DivSIOp>([](auto) { return "div"; })
+                    .Case<arith::RemSIOp>([](auto) { return "rem"; })
+                    .Case<arith::MinSIOp>([](auto) { return "min"; })
+                    .Default([](auto) { return "max"; });
             std::string a = ref(o->getOperand(0)), b = ref(o->getOperand(1));
             os << defFresh(o->getResult(0)) << " = index." << kind << " " << a
                << " " << b << "\n";
@@ -474,6 +475,20 @@ LogicalResult FunctionWriter::writeOp(Operation *op) {
       .Case([&](sparse_tensor::ConvertOp convert) {
         std::string src = ref(convert.getSource());
         os << defFresh(convert) << " = convert " << src << "\n";
+        return checked();
+      })
+      .Case([&](sparse_tensor::AssembleOp assemble) -> LogicalResult {
+        auto type = cast<RankedTensorType>(assemble.getType());
+        sparse_tensor::SparseTensorType stt(type);
+        if (classifySparseFormat(type) != SparseFormat::NOutOfM ||
+            !type.hasStaticShape() || assemble.getLevels().size() != 1)
+          return fail("only assembles N:M matrices of static shape");
+        sparse_tensor::LevelType lt = stt.getLvlType(2);
+        std::string crd = ref(assemble.getLevels()[0]);
+        std::string vals = ref(assemble.getValues());
+        os << defFresh(assemble) << " = assemble_nm " << crd << " " << vals
+           << " " << lt.getN() << " " << lt.getM() << " 2 "
+           << type.getDimSize(0) << " " << type.getDimSize(1) << "\n";
         return checked();
       })
       .Case([&](linalg::GenericOp generic) { return writeGeneric(generic); })

@@ -17,27 +17,32 @@
 
 using namespace mlir;
 using namespace mlir::tessera;
+namespace artifact = ::tessera::artifact;
 
-std::string tessera::getDTypeName(Type t) {
+std::string mlir::tessera::getPackedSymbol(StringRef name) {
+  return ("tessera_packed_" + name).str();
+}
+
+FailureOr<artifact::DType> mlir::tessera::getDType(Type t) {
   if (t.isF32())
-    return "f32";
+    return artifact::DType::F32;
   if (t.isF16())
-    return "f16";
+    return artifact::DType::F16;
   if (t.isBF16())
-    return "bf16";
+    return artifact::DType::BF16;
   if (t.isF64())
-    return "f64";
+    return artifact::DType::F64;
   if (t.isInteger(8))
-    return "i8";
+    return artifact::DType::I8;
   if (t.isInteger(32))
-    return "i32";
-  if (t.isInteger(64))
-    return "i64";
+    return artifact::DType::I32;
+  if (t.isInteger(64) || t.isIndex())
+    return artifact::DType::I64;
   if (isa<Float8E4M3FNType>(t))
-    return "f8e4m3fn";
+    return artifact::DType::F8E4M3FN;
   if (isa<Float8E5M2Type>(t))
-    return "f8e5m2";
-  return "";
+    return artifact::DType::F8E5M2;
+  return failure();
 }
 
 namespace {
@@ -152,8 +157,7 @@ void addRelations(SizeClasses &classes, Operation *op) {
     auto type = empty.getType();
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (type.isDynamicDim(d))
-        tieToDimSource(classes, empty.getResult(), d,
-                       empty.getDynamicSize(d));
+        tieToDimSource(classes, empty.getResult(), d, empty.getDynamicSize(d));
     return;
   }
   if (auto castOp = dyn_cast<tensor::CastOp>(op))
@@ -173,10 +177,10 @@ void addRelations(SizeClasses &classes, Operation *op) {
                       collapse.getReassociationIndices());
 }
 
-TensorSignature makeSignature(std::string name, RankedTensorType type) {
-  TensorSignature sig;
+artifact::ValueDesc makeSignature(std::string name, RankedTensorType type) {
+  artifact::ValueDesc sig;
   sig.name = std::move(name);
-  sig.dtype = getDTypeName(type.getElementType());
+  sig.dtype = *getDType(type.getElementType());
   for (int64_t d : type.getShape())
     sig.dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
   sig.symbols.assign(type.getRank(), -1);
@@ -184,33 +188,35 @@ TensorSignature makeSignature(std::string name, RankedTensorType type) {
 }
 } // namespace
 
-FailureOr<std::vector<FunctionSignature>>
-tessera::computeSignatures(ModuleOp module) {
-  std::vector<FunctionSignature> result;
+FailureOr<std::vector<artifact::FunctionDesc>>
+mlir::tessera::computeSignatures(ModuleOp module) {
+  std::vector<artifact::FunctionDesc> result;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isPrivate() || func.isExternal())
       continue;
-    FunctionSignature fs;
+    artifact::FunctionDesc fs;
     fs.name = func.getSymName().str();
+    fs.symbol = getPackedSymbol(fs.name);
     SizeClasses classes;
 
     auto checkType = [&](Type t, StringRef what,
                          unsigned i) -> FailureOr<RankedTensorType> {
       auto type = dyn_cast<RankedTensorType>(t);
       if (!type || sparse_tensor::getSparseTensorEncoding(type) ||
-          getDTypeName(type.getElementType()).empty()) {
+          failed(getDType(type.getElementType()))) {
         func.emitError() << what << " #" << i << " of @" << fs.name
                          << " has type " << t
                          << ", which the runtime cannot pass: use a dense "
                             "ranked tensor of f32, f16, bf16, f64, i8, i32, "
-                            "i64 or fp8";
+                            "i64 (or index) or fp8";
         return failure();
       }
       return type;
     };
 
     for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-      FailureOr<RankedTensorType> type = checkType(arg.getType(), "argument", i);
+      FailureOr<RankedTensorType> type =
+          checkType(arg.getType(), "argument", i);
       if (failed(type))
         return failure();
       addValue(classes, arg);
@@ -227,9 +233,8 @@ tessera::computeSignatures(ModuleOp module) {
       addRelations(classes, op);
       if (auto ret = dyn_cast<func::ReturnOp>(op))
         for (auto [r, v] : llvm::enumerate(ret.getOperands()))
-          for (int64_t d = 0; d < static_cast<int64_t>(
-                                      fs.results[r].dims.size());
-               ++d)
+          for (int64_t d = 0;
+               d < static_cast<int64_t>(fs.results[r].dims.size()); ++d)
             classes.unite(dimKey(v, d),
                           {func.getOperation(), -1 - (int64_t(r) << 16) - d});
     });
@@ -246,14 +251,13 @@ tessera::computeSignatures(ModuleOp module) {
       ++uses[classes.find(classes.id(k))];
     };
     for (auto [i, arg] : llvm::enumerate(func.getArguments()))
-      for (int64_t d = 0; d < static_cast<int64_t>(fs.args[i].dims.size());
-           ++d)
+      for (int64_t d = 0; d < static_cast<int64_t>(fs.args[i].dims.size()); ++d)
         countUse(dimKey(arg, d));
     for (auto [r, res] : llvm::enumerate(fs.results))
       for (int64_t d = 0; d < static_cast<int64_t>(res.dims.size()); ++d)
         countUse({func.getOperation(), -1 - (int64_t(r) << 16) - d});
 
-    auto assign = [&](TensorSignature &sig, SizeClasses::Key k, int64_t d,
+    auto assign = [&](artifact::ValueDesc &sig, SizeClasses::Key k, int64_t d,
                       bool isArg) {
       if (sig.dims[d] >= 0)
         return;
@@ -274,8 +278,7 @@ tessera::computeSignatures(ModuleOp module) {
       }
     };
     for (auto [i, arg] : llvm::enumerate(func.getArguments()))
-      for (int64_t d = 0; d < static_cast<int64_t>(fs.args[i].dims.size());
-           ++d)
+      for (int64_t d = 0; d < static_cast<int64_t>(fs.args[i].dims.size()); ++d)
         assign(fs.args[i], dimKey(arg, d), d, /*isArg=*/true);
     for (auto [r, res] : llvm::enumerate(fs.results))
       for (int64_t d = 0; d < static_cast<int64_t>(res.dims.size()); ++d)

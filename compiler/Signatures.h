@@ -9,6 +9,8 @@
 #ifndef TESSERA_COMPILER_SIGNATURES_H
 #define TESSERA_COMPILER_SIGNATURES_H
 
+#include "Artifact.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
@@ -17,32 +19,21 @@
 
 namespace mlir::tessera {
 
-/// One argument or result.
-struct TensorSignature {
-  std::string name;
-  /// Manifest name of the element type ("f32", "bf16", ...).
-  std::string dtype;
-  /// Static size, or -1 where dynamic.
-  std::vector<int64_t> dims;
-  /// Symbol number of a dynamic size, or -1.
-  std::vector<int64_t> symbols;
-};
+/// Symbol of the packed entry point of function `name` in the CPU object.
+std::string getPackedSymbol(StringRef name);
 
-struct FunctionSignature {
-  std::string name;
-  std::vector<TensorSignature> args;
-  std::vector<TensorSignature> results;
-};
+/// The manifest dtype of an element type; fails when the runtime cannot
+/// pass it.
+FailureOr<::tessera::artifact::DType> getDType(Type elementType);
 
-/// Manifest name of an element type, or "" when the runtime cannot pass it.
-std::string getDTypeName(Type elementType);
-
-/// Signatures of the public functions of `module`, which must be at tensor
+/// Signatures of the public functions of `module` (their manifest entries,
+/// with the packed entry-point symbol), which must be at tensor
 /// level after tessera-lower-to-linalg with the helpers inlined. Emits a
 /// diagnostic and fails on a signature the runtime cannot call (a
 /// non-tensor or sparse argument, an unsupported element type) or on static
 /// sizes the code requires to be equal but that differ.
-FailureOr<std::vector<FunctionSignature>> computeSignatures(ModuleOp module);
+FailureOr<std::vector<::tessera::artifact::FunctionDesc>>
+computeSignatures(ModuleOp module);
 
 } // namespace mlir::tessera
 

@@ -91,8 +91,7 @@ SmallVector<linalg::LinalgOp> makeNContiguous(RewriterBase &rewriter,
     auto transpose =
         linalg::TransposeOp::create(rewriter, loc, input->get(), init, perm);
     created.push_back(cast<linalg::LinalgOp>(transpose.getOperation()));
-    rewriter.modifyOpInPlace(op,
-                             [&] { input->set(transpose->getResult(0)); });
+    rewriter.modifyOpInPlace(op, [&] { input->set(transpose->getResult(0)); });
     maps[input->getOperandNumber()] =
         AffineMap::get(map.getNumDims(), 0, exprs, ctx);
     changed = true;
@@ -105,8 +104,8 @@ SmallVector<linalg::LinalgOp> makeNContiguous(RewriterBase &rewriter,
 }
 
 /// Cache blocks of a contraction (M x N x K = 128 x 512 x 256 on the
-/// innermost M, N and K dimensions, whole extent elsewhere as 0), or empty
-/// for other ops.
+/// innermost M, N and K dimensions, 1 on the others), or empty for other
+/// ops.
 SmallVector<int64_t> chooseCacheBlocks(linalg::LinalgOp op) {
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
@@ -191,8 +190,8 @@ struct CpuTileAndVectorizePass
       rewriter.setInsertionPoint(target);
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(target), options);
+      FailureOr<scf::SCFTilingResult> tiled =
+          scf::tileUsingSCF(rewriter, cast<TilingInterface>(target), options);
       if (failed(tiled))
         continue;
       rewriter.replaceOp(target, tiled->replacements);

@@ -306,9 +306,9 @@ static Value matchContractionSize(OpBuilder &b, Location loc, Value a,
                                   Value bMat) {
   auto aType = cast<RankedTensorType>(a.getType());
   auto bType = cast<RankedTensorType>(bMat.getType());
-  auto matched = RankedTensorType::get(
-      {aType.getDimSize(1), bType.getDimSize(1)}, bType.getElementType(),
-      bType.getEncoding());
+  auto matched =
+      RankedTensorType::get({aType.getDimSize(1), bType.getDimSize(1)},
+                            bType.getElementType(), bType.getEncoding());
   return castIfNeeded(b, loc, bMat, matched);
 }
 
@@ -330,10 +330,10 @@ struct LowerSpMM : OpRewritePattern<SpMMOp> {
         productSizes(rewriter, loc, op.getA(), op.getB());
     Value acc = filledTensor(rewriter, loc, sizes, rewriter.getF32Type(), 0.0);
     Value bMat = matchContractionSize(rewriter, loc, op.getA(), op.getB());
-    Value product = linalg::MatmulOp::create(
-                        rewriter, loc, ValueRange{op.getA(), bMat},
-                        ValueRange{acc})
-                        .getResult(0);
+    Value product =
+        linalg::MatmulOp::create(rewriter, loc, ValueRange{op.getA(), bMat},
+                                 ValueRange{acc})
+            .getResult(0);
     auto convertedType =
         RankedTensorType::get(staticShape(sizes), resultType.getElementType());
     Value result =
@@ -358,10 +358,10 @@ struct LowerSpGEMM : OpRewritePattern<SpGEMMOp> {
     Value acc = tensor::EmptyOp::create(
         rewriter, loc, sizes, rewriter.getF32Type(), resultType.getEncoding());
     Value bMat = matchContractionSize(rewriter, loc, op.getA(), op.getB());
-    Value product = linalg::MatmulOp::create(
-                        rewriter, loc, ValueRange{op.getA(), bMat},
-                        ValueRange{acc})
-                        .getResult(0);
+    Value product =
+        linalg::MatmulOp::create(rewriter, loc, ValueRange{op.getA(), bMat},
+                                 ValueRange{acc})
+            .getResult(0);
     auto convertedType = RankedTensorType::get(
         shape, resultType.getElementType(), resultType.getEncoding());
     Value result =

@@ -52,17 +52,19 @@ def TesseraCpuTileAndVectorize
     stride (`transpose_b` weights) first gets a `linalg.transpose` of that
     operand, so that its kernel loads contiguous vectors.
 
-    For every linalg op on dense tensors: tiles it with `scf.for` loops and
-    vectorizes each tile with masked vector operations (so any size, static
-    or dynamic, is handled without remainder loops), then hoists loop-
-    invariant accumulator reads and writes out of reduction loops so they
-    stay in registers.
+    For every linalg op on dense tensors: tiles it with `scf.for` loops,
+    peels the loops whose trip count may not divide by the tile (so the main
+    loops hold full, static tiles), and vectorizes every tile, with masks
+    only in the partial ones; then hoists loop-invariant accumulator reads
+    and writes out of reduction loops so they stay in registers.
 
     Tile sizes come from the op's structure:
     - contractions (matmul-like, as found by `linalg::inferContractionDims`):
-      `m-tile` rows by `n-tile` columns of the innermost M and N dimensions,
-      reduction step 1 (a register-blocked outer-product kernel); other
-      dimensions 1;
+      first cache blocks of 128 x 512 x 256 on the innermost M, N and K
+      dimensions, in loop order N, K, M (a K x N panel of the right operand
+      stays in L2 while M sweeps under it); inside a block, `m-tile` rows by
+      `n-tile` columns, reduction step 1 (a register-blocked outer-product
+      kernel); other dimensions 1;
     - other ops: `vector-width` along the innermost loop, 1 elsewhere.
 
     Ops whose tiles cannot be vectorized (non-projected indexing maps, data

@@ -27,6 +27,7 @@ llvm_config.with_environment("PATH", config.tessera_tools_dir, append_path=True)
 tools = [
     ToolSubst("tessera-opt", unresolved="fatal"),
     ToolSubst("tessera-compile", unresolved="fatal"),
+    ToolSubst("tessera-run", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.tessera_tools_dir])
 llvm_config.add_tool_substitutions(

@@ -8,6 +8,7 @@
 #include "dialects/Tessera/TesseraOps.h"
 
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Transforms/InliningUtils.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -19,6 +20,17 @@ using namespace mlir::tessera;
 #define GET_ATTRDEF_CLASSES
 #include "dialects/Tessera/TesseraAttrs.cpp.inc"
 
+namespace {
+/// Tessera ops are pure and have no regions: calls to functions using them
+/// can always be inlined (model graphs factor glue into helpers).
+struct TesseraInlinerInterface : DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final {
+    return true;
+  }
+};
+} // namespace
+
 void TesseraDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
@@ -28,4 +40,5 @@ void TesseraDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "dialects/Tessera/TesseraAttrs.cpp.inc"
       >();
+  addInterfaces<TesseraInlinerInterface>();
 }

@@ -22,12 +22,13 @@
 // RUN: not tessera-run %t.tsm -f mm --shape arg0=7x10 --shape arg1=11x3 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // RUN: not tessera-run %t.tsm -f mm --input arg0=%t.missing.npy 2>&1 | FileCheck %s --check-prefix=NONPY
 // RUN: not tessera-run %t.tsm --bogus 2>&1 | FileCheck %s --check-prefix=USAGE
+// RUN: not tessera-run %t.tsm -f mm --shape nope=3x3 2>&1 | FileCheck %s --check-prefix=SHAPENAME
 
 // OK: wrote {{.*}}result0.npy
-// TRUNC: tessera-run: error: cannot load {{.*}}truncated
-// FLIP: tessera-run: error: cannot load {{.*}}checksum mismatch
-// VERSION: tessera-run: error: cannot load {{.*}}version
-// NOTTSM: tessera-run: error: cannot load {{.*}}not a Tessera artifact
+// TRUNC: tessera-run: error: cannot load{{.*}}truncated
+// FLIP: tessera-run: error: cannot load{{.*}}checksum mismatch
+// VERSION: tessera-run: error: cannot load{{.*}}version
+// NOTTSM: tessera-run: error: cannot load{{.*}}not a Tessera artifact
 // MISSING: tessera-run: error: cannot load
 // NOFN: tessera-run: error: function 'nope'
 // STATIC: tessera-run: error: invoking 'fixed': {{.*}}dimension 1 is 3, expected 113 [INVALID_ARGUMENT]
@@ -35,6 +36,7 @@
 // DYNAMIC: tessera-run: error: invoking 'mm': {{.*}}argument 1 ('arg1'): dimension 0 is 11, but symbol s1 is 10 {{.*}}[INVALID_ARGUMENT]
 // NONPY: tessera-run: error: cannot open
 // USAGE: tessera-run: error: unknown argument '--bogus'
+// SHAPENAME: tessera-run: error: --shape names no argument: 'nope'
 
 func.func @mm(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %0 = tessera.matmul %a, %b : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>

@@ -7,7 +7,12 @@
 // RUN: tessera-run %t.hyena.tsm --size s0=64 --check | FileCheck %s --check-prefix=HYENA
 // RUN: tessera-run %t.hyena.tsm --size s0=255 --check | FileCheck %s --check-prefix=HYENA
 // RUN: tessera-compile %tessera_examples/sparse_mlp.mlir -o %t.sparse.tsm
-// RUN: tessera-run %t.sparse.tsm --size s0=7 --check | FileCheck %s --check-prefix=SPARSE
+// RUN: tessera-run %t.sparse.tsm -f sparse_mlp --size s0=7 --check | FileCheck %s --check-prefix=SPARSE
+// The 2:4 variant takes its weight in storage form: a valid pattern from
+// @nv24_coordinates, random values.
+// RUN: rm -rf %t.dir && mkdir -p %t.dir
+// RUN: tessera-run %t.sparse.tsm -f nv24_coordinates --output-dir %t.dir
+// RUN: tessera-run %t.sparse.tsm -f sparse_mlp_24 --input arg1=%t.dir/result0.npy --size s0=7 --check | FileCheck %s --check-prefix=SPARSE
 // RUN: tessera-compile %tessera_examples/shared_prefix_decode.mlir -o %t.prefix.tsm
 // RUN: tessera-run %t.prefix.tsm --size s0=4 --size s1=255 --size s2=7 --check | FileCheck %s --check-prefix=PREFIX
 // RUN: tessera-run %t.prefix.tsm --size s0=1 --size s1=1 --size s2=1 --check | FileCheck %s --check-prefix=PREFIX

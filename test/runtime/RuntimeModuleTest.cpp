@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Artifact.h"
+#include "StatusOutcome.h"
 #include "tessera/tessera_runtime.h"
 
 #include <gtest/gtest.h>
@@ -90,17 +91,6 @@ std::vector<uint8_t> makeArtifact(const std::string &manifest,
 const std::vector<uint8_t> &goodArtifact() {
   static const std::vector<uint8_t> bytes = makeArtifact(kManifest);
   return bytes;
-}
-
-struct Outcome {
-  tessera_status_code_t code;
-  std::string message;
-};
-
-Outcome take(tessera_status_t s) {
-  Outcome o{tessera_status_code(s), tessera_status_message(s)};
-  tessera_status_free(s);
-  return o;
 }
 
 struct ModuleDeleter {

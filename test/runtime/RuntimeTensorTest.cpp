@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "StatusOutcome.h"
 #include "tessera/tessera_runtime.h"
 
 #include <gtest/gtest.h>
@@ -15,18 +16,6 @@
 #include <vector>
 
 namespace {
-struct Outcome {
-  tessera_status_code_t code;
-  std::string message;
-};
-
-/// Takes ownership of `s` and returns its code and message.
-Outcome take(tessera_status_t s) {
-  Outcome o{tessera_status_code(s), tessera_status_message(s)};
-  tessera_status_free(s);
-  return o;
-}
-
 void expectInvalid(tessera_status_t s, const std::string &message) {
   Outcome o = take(s);
   EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT) << o.message;

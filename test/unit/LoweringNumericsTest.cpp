@@ -42,21 +42,6 @@ namespace {
 /// Element types of test buffers; Index is a 64-bit `index`.
 enum class DType { F32, BF16, F16, I8, I32, Index };
 
-uint16_t toBF16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if (std::isnan(f))
-    return 0x7fc0;
-  bits += 0x7fff + ((bits >> 16) & 1); // round to nearest even
-  return static_cast<uint16_t>(bits >> 16);
-}
-float fromBF16(uint16_t h) {
-  uint32_t bits = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 size_t byteWidth(DType t) {
   switch (t) {
   case DType::F32:
@@ -96,7 +81,7 @@ struct Buffer {
       break;
     }
     case DType::BF16: {
-      uint16_t h = toBF16(static_cast<float>(v));
+      uint16_t h = ref::toBFloat16(static_cast<float>(v));
       std::memcpy(p, &h, 2);
       break;
     }
@@ -134,7 +119,7 @@ struct Buffer {
     case DType::BF16: {
       uint16_t h;
       std::memcpy(&h, p, 2);
-      return fromBF16(h);
+      return ref::fromBFloat16(h);
     }
     case DType::F16: {
       _Float16 h;
@@ -303,8 +288,7 @@ protected:
         double x = first.get(i), y = b->get(i);
         if (std::isfinite(x))
           scale = std::max(scale, std::abs(x));
-        if (std::isnan(x) != std::isnan(y) ||
-            (std::isinf(x) && x != y) ||
+        if (std::isnan(x) != std::isnan(y) || (std::isinf(x) && x != y) ||
             (std::isfinite(x) && !std::isfinite(y)))
           err = INFINITY;
         else if (std::isfinite(x))
@@ -350,7 +334,6 @@ void expectClose(const ref::Tensor &got, const ref::Tensor &want, double tol,
   EXPECT_LE(err, tol * scale)
       << what << ": max abs error " << err << " (scale " << scale << ")";
 }
-
 
 } // namespace
 

@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
   tessera::CompileOptions options;
   options.target = target;
   options.optLevel = optLevel;
-  options.emit = emit == "mlir"  ? tessera::EmitKind::MLIR
+  options.emit = emit == "mlir"   ? tessera::EmitKind::MLIR
                  : emit == "llvm" ? tessera::EmitKind::LLVM
                  : emit == "obj"  ? tessera::EmitKind::Object
                                   : tessera::EmitKind::Artifact;
@@ -100,12 +100,12 @@ int main(int argc, char **argv) {
       pm.enableTiming();
     if (!dumpAfter.empty()) {
       context.disableMultithreading();
-      pm.enableIRPrinting(
-          [](Pass *, Operation *) { return false; },
-          [&](Pass *pass, Operation *) {
-            return pass->getArgument() == dumpAfter;
-          },
-          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+      pm.enableIRPrinting([](Pass *, Operation *) { return false; },
+                          [&](Pass *pass, Operation *) {
+                            return pass->getArgument() == dumpAfter;
+                          },
+                          /*printModuleScope=*/true,
+                          /*printAfterOnlyOnChange=*/false);
     }
   };
 

@@ -167,15 +167,14 @@ std::string tessera::npy::readNpy(const std::string &path, Array &out) {
   return "";
 }
 
-std::string tessera::npy::writeNpy(const std::string &path,
-                                   const Array &array,
+std::string tessera::npy::writeNpy(const std::string &path, const Array &array,
                                    const std::string &descr) {
   std::string shape = "(";
   for (size_t i = 0; i < array.shape.size(); ++i)
-    shape += std::to_string(array.shape[i]) +
-             (array.shape.size() == 1 ? "," : (i + 1 < array.shape.size()
-                                                   ? ", "
-                                                   : ""));
+    shape +=
+        std::to_string(array.shape[i]) +
+        (array.shape.size() == 1 ? ","
+                                 : (i + 1 < array.shape.size() ? ", " : ""));
   shape += ")";
   std::string header = "{'descr': '" + descr +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";

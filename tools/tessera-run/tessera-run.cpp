@@ -6,10 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Artifact.h"
 #include "Npy.h"
 #include "tessera/tessera_runtime.h"
 #include "test/lib/Reference/Interpreter.h"
-#include "Artifact.h"
 
 #include <algorithm>
 #include <chrono>
@@ -47,22 +47,6 @@ int failStatus(const std::string &what, tessera_status_t status) {
 //===----------------------------------------------------------------------===//
 // Element conversion
 //===----------------------------------------------------------------------===//
-
-uint16_t toBF16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if (std::isnan(f))
-    return 0x7fc0;
-  bits += 0x7fff + ((bits >> 16) & 1);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
-double fromBF16(uint16_t h) {
-  uint32_t bits = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 /// Value of an fp8 code (e4m3fn: bias 7, no infinities, 0x7f/0xff NaN;
 /// e5m2: bias 15, IEEE-like).
@@ -117,7 +101,7 @@ void store(tessera_dtype_t dtype, void *data, int64_t i, double v) {
     return;
   }
   case TESSERA_DTYPE_BF16:
-    static_cast<uint16_t *>(data)[i] = toBF16(static_cast<float>(v));
+    static_cast<uint16_t *>(data)[i] = ref::toBFloat16(static_cast<float>(v));
     return;
   case TESSERA_DTYPE_I8:
     static_cast<int8_t *>(data)[i] = static_cast<int8_t>(v);
@@ -130,8 +114,7 @@ void store(tessera_dtype_t dtype, void *data, int64_t i, double v) {
     return;
   case TESSERA_DTYPE_F8E4M3FN:
   case TESSERA_DTYPE_F8E5M2:
-    static_cast<uint8_t *>(data)[i] =
-        toFP8(v, dtype == TESSERA_DTYPE_F8E4M3FN);
+    static_cast<uint8_t *>(data)[i] = toFP8(v, dtype == TESSERA_DTYPE_F8E4M3FN);
     return;
   }
 }
@@ -148,7 +131,7 @@ double load(tessera_dtype_t dtype, const void *data, int64_t i) {
     return static_cast<double>(h);
   }
   case TESSERA_DTYPE_BF16:
-    return fromBF16(static_cast<const uint16_t *>(data)[i]);
+    return ref::fromBFloat16(static_cast<const uint16_t *>(data)[i]);
   case TESSERA_DTYPE_I8:
     return static_cast<const int8_t *>(data)[i];
   case TESSERA_DTYPE_I32:
@@ -247,9 +230,8 @@ bool parseDims(const std::string &text, std::vector<int64_t> &dims) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t x = text.find('x', start);
-    std::string item = text.substr(start, x == std::string::npos
-                                              ? std::string::npos
-                                              : x - start);
+    std::string item = text.substr(
+        start, x == std::string::npos ? std::string::npos : x - start);
     char *end = nullptr;
     long long d = std::strtoll(item.c_str(), &end, 10);
     if (item.empty() || *end || d < 0)
@@ -331,7 +313,9 @@ int main(int argc, char **argv) {
       ok = next(function);
     } else if (arg == "--input" || arg == "--size" || arg == "--shape") {
       ok = next(item);
-      (arg == "--input" ? inputs : arg == "--size" ? sizes : shapes)
+      (arg == "--input"  ? inputs
+       : arg == "--size" ? sizes
+                         : shapes)
           .push_back(item);
     } else if (arg == "--output-dir") {
       ok = next(outputDir);
@@ -356,7 +340,7 @@ int main(int argc, char **argv) {
 
   tessera_module_t module = nullptr;
   if (tessera_status_t s = tessera_module_load_file(model.c_str(), &module))
-    return failStatus("cannot load '" + model + "'", s);
+    return failStatus("cannot load", s);
   struct Release {
     tessera_module_t m;
     ~Release() { tessera_module_release(m); }
@@ -372,8 +356,7 @@ int main(int argc, char **argv) {
           std::printf("  arg %s %s\n", info.name, declString(info).c_str());
       for (size_t i = 0; i < tessera_function_result_count(module, f); ++i)
         if (!tessera_function_result_info(module, f, i, &info))
-          std::printf("  result %s %s\n", info.name,
-                      declString(info).c_str());
+          std::printf("  result %s %s\n", info.name, declString(info).c_str());
     }
     return 0;
   }
@@ -384,8 +367,8 @@ int main(int argc, char **argv) {
       return fail("the artifact has " + std::to_string(count) +
                   " functions; choose one with --function");
     function = tessera_module_function_name(module, 0);
-  } else if (tessera_status_t s = tessera_module_find_function(
-                 module, function.c_str(), &fn)) {
+  } else if (tessera_status_t s =
+                 tessera_module_find_function(module, function.c_str(), &fn)) {
     return failStatus("function '" + function + "'", s);
   }
 
@@ -411,8 +394,8 @@ int main(int argc, char **argv) {
   std::vector<npy::Array> npyArgs(argCount);
   std::vector<bool> fromFile(argCount, false);
   for (size_t i = 0; i < argCount; ++i) {
-    if (tessera_status_t s = tessera_function_arg_info(module, fn, i,
-                                                       &argInfo[i]))
+    if (tessera_status_t s =
+            tessera_function_arg_info(module, fn, i, &argInfo[i]))
       return failStatus("argument info", s);
     std::string name = argInfo[i].name;
     auto it = inputFiles.find(name);
@@ -448,6 +431,8 @@ int main(int argc, char **argv) {
     const tessera_value_info_t &info = argInfo[i];
     std::vector<int64_t> dims(info.rank);
     auto shapeIt = shapeValues.find(info.name);
+    if (shapeIt == shapeValues.end())
+      shapeIt = shapeValues.find(std::to_string(i));
     std::vector<int64_t> explicitShape;
     if (shapeIt != shapeValues.end()) {
       if (!parseDims(shapeIt->second, explicitShape))
@@ -457,6 +442,7 @@ int main(int argc, char **argv) {
         return fail("--shape " + shapeIt->first + ": rank " +
                     std::to_string(explicitShape.size()) +
                     ", the argument has rank " + std::to_string(info.rank));
+      shapeValues.erase(shapeIt);
     }
     for (int32_t d = 0; d < info.rank; ++d) {
       if (fromFile[i])
@@ -476,9 +462,11 @@ int main(int argc, char **argv) {
         symbols.emplace(info.symbols[d], dims[d]);
     }
     if (fromFile[i] && npyArgs[i].shape.size() != size_t(info.rank))
-      return fail("argument " + std::string(info.name) + ": the .npy file has "
-                  "rank " + std::to_string(npyArgs[i].shape.size()) +
-                  ", expected " + std::to_string(info.rank));
+      return fail("argument " + std::string(info.name) +
+                  ": the .npy file has "
+                  "rank " +
+                  std::to_string(npyArgs[i].shape.size()) + ", expected " +
+                  std::to_string(info.rank));
     if (tessera_status_t s = tessera_tensor_allocate(info.dtype, info.rank,
                                                      dims.data(), &args[i]))
       return failStatus("argument " + std::string(info.name), s);
@@ -489,14 +477,18 @@ int main(int argc, char **argv) {
     refArgs[i].shape = dims;
     refArgs[i].data.resize(n);
     for (int64_t e = 0; e < n; ++e) {
-      double v = fromFile[i]                ? npyArgs[i].values[e]
-                 : isInteger(info.dtype)    ? std::floor(dist(gen) * 8)
-                                            : dist(gen);
+      double v = fromFile[i]             ? npyArgs[i].values[e]
+                 : isInteger(info.dtype) ? std::floor(dist(gen) * 8)
+                                         : dist(gen);
       store(info.dtype, data, e, v);
       // The reference sees the values as the kernel sees them.
       refArgs[i].data[e] = load(info.dtype, data, e);
     }
   }
+
+  if (!shapeValues.empty())
+    return fail("--shape names no argument: '" + shapeValues.begin()->first +
+                "'");
 
   size_t resultCount = tessera_function_result_count(module, fn);
   std::vector<tessera_tensor_t> results(resultCount, nullptr);
@@ -521,12 +513,12 @@ int main(int argc, char **argv) {
   if (!outputDir.empty()) {
     for (size_t r = 0; r < resultCount; ++r) {
       tessera_value_info_t info;
-      if (tessera_status_t s = tessera_function_result_info(module, fn, r,
-                                                            &info))
+      if (tessera_status_t s =
+              tessera_function_result_info(module, fn, r, &info))
         return failStatus("result info", s);
       std::string path = outputDir + "/" + info.name + ".npy";
-      if (std::string e = npy::writeNpy(path, resultArray(r),
-                                        npyDescr(info.dtype));
+      if (std::string e =
+              npy::writeNpy(path, resultArray(r), npyDescr(info.dtype));
           !e.empty())
         return fail(e);
       std::printf("wrote %s\n", path.c_str());
@@ -560,8 +552,7 @@ int main(int argc, char **argv) {
                   "': its graph uses an op the reference format cannot "
                   "express (tessera-compile reports which)");
     std::vector<ref::Tensor> expected;
-    if (std::string e = ref::runReference(program, function, refArgs,
-                                          expected);
+    if (std::string e = ref::runReference(program, function, refArgs, expected);
         !e.empty())
       return fail("reference evaluation failed: " + e);
     if (expected.size() != resultCount)
@@ -602,9 +593,8 @@ int main(int argc, char **argv) {
     for (unsigned it = 0; it <= bench; ++it) {
       std::vector<tessera_tensor_t> out(resultCount, nullptr);
       auto start = std::chrono::steady_clock::now();
-      tessera_status_t s = tessera_module_invoke(module, fn, args.data(),
-                                                 argCount, out.data(),
-                                                 resultCount);
+      tessera_status_t s = tessera_module_invoke(
+          module, fn, args.data(), argCount, out.data(), resultCount);
       auto stop = std::chrono::steady_clock::now();
       for (tessera_tensor_t t : out)
         tessera_tensor_release(t);
@@ -615,7 +605,7 @@ int main(int argc, char **argv) {
     }
     std::sort(times.begin(), times.end());
     double median = times[times.size() / 2];
-    std::printf("bench: %u runs, median %.4f ms, %.2f GB/s (arguments + "
+    std::printf("bench: %llu runs, median %.4f ms, %.2f GB/s (arguments + "
                 "results)",
                 bench, median * 1e3, bytes / median * 1e-9);
     if (flops > 0)

@@ -183,6 +183,7 @@ enum class OpKind {
   Spmm,
   Spgemm,
   Convert,
+  AssembleNM,
   Generic
 };
 
@@ -201,8 +202,10 @@ struct Op {
   ScalarRef scalar;
   /// dense values.
   std::vector<double> values;
-  /// arg index, IndexOp, fftconv keep, attention window.
+  /// arg index, IndexOp, fftconv keep, attention window, assemble_nm n.
   int64_t intAttr = 0;
+  /// assemble_nm m.
+  int64_t intAttr2 = 0;
   /// matmul transposeA/transposeB, attention causal.
   bool flagA = false, flagB = false;
   /// matmul alpha, attention scale.
@@ -1060,6 +1063,19 @@ bool Parser::parseOp(std::string_view opName, Cursor &c, Op &op,
     op.kind = OpKind::Convert;
     return needResults(1, 1) && takeValues(1);
   }
+  if (opName == "assemble_nm") {
+    op.kind = OpKind::AssembleNM;
+    if (!needResults(1, 1) || !takeValues(2) || !takeInt(c, op.intAttr, "n") ||
+        !takeInt(c, op.intAttr2, "m") || !takeDims(c, op.dims))
+      return false;
+    if (op.intAttr < 1 || op.intAttr2 < op.intAttr)
+      return fail("'assemble_nm' needs 1 <= n <= m, got n = " +
+                  std::to_string(op.intAttr) +
+                  ", m = " + std::to_string(op.intAttr2));
+    if (op.dims.size() != 2)
+      return fail("'assemble_nm' builds a matrix: it takes 2 sizes");
+    return true;
+  }
   if (opName == "generic") {
     op.kind = OpKind::Generic;
     return parseGeneric(c, op, numResults);
@@ -1834,6 +1850,44 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
   case OpKind::Convert:
     result(0) = operand(0);
     return "";
+
+  case OpKind::AssembleNM: {
+    // N:M storage: for every row and group of m columns, n (coordinate in
+    // the group, value) pairs, groups in row-major order.
+    std::vector<int64_t> shape;
+    int64_t count;
+    if (!(msg = shapeOf(op, op.dims, shape, count)).empty())
+      return msg;
+    const Tensor &crd = operand(0), &vals = operand(1);
+    int64_t n = op.intAttr, m = op.intAttr2, cols = shape[1];
+    if (cols % m != 0)
+      return fail(
+          op, "assemble_nm: " + std::to_string(cols) +
+                  " columns are not a multiple of m = " + std::to_string(m));
+    int64_t groups = shape[0] * (cols / m);
+    if (static_cast<int64_t>(crd.data.size()) != groups * n ||
+        static_cast<int64_t>(vals.data.size()) != groups * n)
+      return fail(op, "assemble_nm: expected " + std::to_string(groups * n) +
+                          " coordinates and values, got " +
+                          std::to_string(crd.data.size()) + " and " +
+                          std::to_string(vals.data.size()));
+    Tensor t;
+    t.shape = shape;
+    t.data.assign(static_cast<size_t>(count), 0.0);
+    for (int64_t group = 0; group < groups; ++group)
+      for (int64_t slot = 0; slot < n; ++slot) {
+        int64_t idx = group * n + slot;
+        double c = crd.data[idx];
+        if (!(c >= 0 && c < m && c == std::floor(c)))
+          return fail(op, "assemble_nm: coordinate " + std::to_string(c) +
+                              " at entry " + std::to_string(idx) +
+                              " is not in [0, " + std::to_string(m) + ")");
+        int64_t row = group / (cols / m), first = (group % (cols / m)) * m;
+        t.data[row * cols + first + static_cast<int64_t>(c)] += vals.data[idx];
+      }
+    result(0) = std::move(t);
+    return "";
+  }
 
   case OpKind::Generic:
     return runGeneric(op);

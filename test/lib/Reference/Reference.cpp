@@ -10,6 +10,7 @@
 #include <cfloat>
 #include <cmath>
 #include <complex>
+#include <cstring>
 #include <limits>
 #include <sstream>
 
@@ -572,4 +573,20 @@ std::optional<Csr> tessera::reference::spgemm(const Csr &a, const Csr &b,
     result.rowPtr.push_back(static_cast<int64_t>(result.colIdx.size()));
   }
   return result;
+}
+
+uint16_t tessera::reference::toBFloat16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if (std::isnan(f))
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+float tessera::reference::fromBFloat16(uint16_t bits) {
+  uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float f;
+  std::memcpy(&f, &wide, 4);
+  return f;
 }

@@ -68,6 +68,15 @@ std::optional<Csr> denseToCsr(const Tensor &t, std::string *err = nullptr);
 std::optional<Tensor> csrToDense(const Csr &a, std::string *err = nullptr);
 
 //===----------------------------------------------------------------------===//
+// Element conversions
+//===----------------------------------------------------------------------===//
+
+/// The bf16 bits of `f`, rounded to nearest even (NaN stays a quiet NaN).
+uint16_t toBFloat16(float f);
+/// The value of bf16 bits.
+float fromBFloat16(uint16_t bits);
+
+//===----------------------------------------------------------------------===//
 // Comparison helpers
 //===----------------------------------------------------------------------===//
 
