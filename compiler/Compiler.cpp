@@ -18,6 +18,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace mlir::tessera;
@@ -129,6 +130,12 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   artifact::Manifest manifestDesc;
   manifestDesc.target = options.target;
   manifestDesc.functions = *signatures;
+  // The object is tuned for this host: record the features it may use so
+  // that another machine refuses it instead of faulting.
+  for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+    if (enabled && artifact::isCpuFeatureName(name.str()))
+      manifestDesc.cpuFeatures.push_back(name.str());
+  llvm::sort(manifestDesc.cpuFeatures);
   if (std::string error = artifact::verifyManifest(manifestDesc);
       !error.empty())
     return module.emitError() << "invalid manifest: " << error;

@@ -316,6 +316,10 @@ std::string dtypeList() {
   return s;
 }
 
+constexpr std::string_view kCpuFeatures[] = {
+    "sse4.2",  "avx",      "avx2",     "fma",      "f16c",
+    "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512bf16"};
+
 bool isValidTarget(std::string_view t) {
   return t == "cpu" || t == "sm_90a" || t == "sm_80";
 }
@@ -556,6 +560,16 @@ std::string tessera::artifact::parseManifest(std::string_view text,
       out.target = std::string(tokens[1]);
       haveTarget = true;
       targetLine = lineNo;
+    } else if (directive == "requires") {
+      if (tokens.size() < 2)
+        return error("'requires' needs at least one CPU feature");
+      if (current || !out.functions.empty())
+        return error("'requires' must come before the first function");
+      for (size_t t = 1; t < tokens.size(); ++t) {
+        if (!isCpuFeatureName(tokens[t]))
+          return error("unknown CPU feature '" + std::string(tokens[t]) + "'");
+        out.cpuFeatures.emplace_back(tokens[t]);
+      }
     } else if (directive == "function") {
       if (std::string e = expectOperands(2, "name, symbol"); !e.empty())
         return e;
@@ -630,10 +644,20 @@ std::string tessera::artifact::parseManifest(std::string_view text,
   return "";
 }
 
+bool tessera::artifact::isCpuFeatureName(std::string_view name) {
+  for (std::string_view f : kCpuFeatures)
+    if (f == name)
+      return true;
+  return false;
+}
+
 std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
   if (!isValidTarget(manifest.target))
     return "unknown target '" + manifest.target +
            "' (expected cpu, sm_90a or sm_80)";
+  for (const std::string &feature : manifest.cpuFeatures)
+    if (!isCpuFeatureName(feature))
+      return "unknown CPU feature '" + feature + "'";
   for (size_t f = 0; f < manifest.functions.size(); ++f) {
     const FunctionDesc &fn = manifest.functions[f];
     if (!isValidName(fn.name))
@@ -665,6 +689,12 @@ std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
 std::string tessera::artifact::printManifest(const Manifest &manifest) {
   std::string s = "tessera-manifest " + std::to_string(kManifestVersion) + "\n";
   s += "target " + manifest.target + "\n";
+  if (!manifest.cpuFeatures.empty()) {
+    s += "requires";
+    for (const std::string &feature : manifest.cpuFeatures)
+      s += " " + feature;
+    s += "\n";
+  }
   for (const FunctionDesc &fn : manifest.functions) {
     s += "function " + fn.name + " " + fn.symbol + "\n";
     for (const ValueDesc &v : fn.args)

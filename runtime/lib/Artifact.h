@@ -141,8 +141,15 @@ struct FunctionDesc {
 struct Manifest {
   /// "cpu", "sm_90a" or "sm_80".
   std::string target;
+  /// CPU features the code needs (names of isCpuFeatureName), checked by
+  /// the runtime before it loads the object.
+  std::vector<std::string> cpuFeatures;
   std::vector<FunctionDesc> functions;
 };
+
+/// Whether `name` is an x86 feature a manifest may require: sse4.2, avx,
+/// avx2, fma, f16c, avx512f, avx512bw, avx512dq, avx512vl, avx512bf16.
+bool isCpuFeatureName(std::string_view name);
 
 /// Parses manifest text. Returns "" on success; otherwise a message that
 /// starts with "manifest line N: " (N from 1) and `out` is unspecified.

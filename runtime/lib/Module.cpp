@@ -116,6 +116,35 @@ int createMemoryFile(const uint8_t *data, size_t size, std::string &error) {
   return fd;
 }
 
+/// Whether this CPU has `feature` (a name artifact::isCpuFeatureName
+/// accepts).
+bool hostHasCpuFeature(const std::string &feature) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (feature == "sse4.2")
+    return __builtin_cpu_supports("sse4.2");
+  if (feature == "avx")
+    return __builtin_cpu_supports("avx");
+  if (feature == "avx2")
+    return __builtin_cpu_supports("avx2");
+  if (feature == "fma")
+    return __builtin_cpu_supports("fma");
+  if (feature == "f16c")
+    return __builtin_cpu_supports("f16c");
+  if (feature == "avx512f")
+    return __builtin_cpu_supports("avx512f");
+  if (feature == "avx512bw")
+    return __builtin_cpu_supports("avx512bw");
+  if (feature == "avx512dq")
+    return __builtin_cpu_supports("avx512dq");
+  if (feature == "avx512vl")
+    return __builtin_cpu_supports("avx512vl");
+  if (feature == "avx512bf16")
+    return __builtin_cpu_supports("avx512bf16");
+#endif
+  return false;
+}
+
 /// Loads the shared object in `bytes` into `module` and resolves every
 /// function's symbol.
 tessera_status_t loadCpuObject(tessera_module *module,
@@ -224,6 +253,12 @@ tessera_status_t loadModule(const uint8_t *data, size_t size,
     return makeStatus(TESSERA_STATUS_UNAVAILABLE,
                       prefix + "target " + target +
                           " needs the CUDA backend (not built yet)");
+  for (const std::string &feature : module->manifest.cpuFeatures)
+    if (!hostHasCpuFeature(feature))
+      return makeStatus(TESSERA_STATUS_UNAVAILABLE,
+                        prefix + "the code needs the CPU feature '" + feature +
+                            "', which this machine lacks (recompile the "
+                            "model on or for this machine)");
   const SectionView *object = artifact.find(SectionKind::CpuObject);
   if (!object)
     return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,

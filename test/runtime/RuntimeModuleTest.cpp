@@ -763,3 +763,68 @@ TEST_F(ModuleTest, ConcurrentInvokesOnOneModule) {
   for (int t = 0; t < kThreads; ++t)
     EXPECT_EQ(firstFailure[t], "") << "thread " << t;
 }
+
+namespace {
+/// A manifest with one function and a `requires` line.
+std::string manifestRequiring(const std::string &features) {
+  return "tessera-manifest 1\n"
+         "target cpu\n"
+         "requires " +
+         features +
+         "\n"
+         "function add tessera_packed_add\n"
+         "arg a f32 s0x4\n"
+         "arg b f32 s0x4\n"
+         "result out f32 s0x4\n"
+         "end\n";
+}
+} // namespace
+
+TEST(ModuleCpuFeatures, LoadsWhenTheHostHasThem) {
+  // Every x86-64 CPU this project runs on has SSE4.2.
+  std::vector<uint8_t> bytes = makeArtifact(manifestRequiring("sse4.2"));
+  tessera_module_t module = nullptr;
+  Outcome o =
+      take(tessera_module_load_memory(bytes.data(), bytes.size(), &module));
+  EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  tessera_module_release(module);
+}
+
+TEST(ModuleCpuFeatures, RefusesAFeatureTheHostLacks) {
+  const char *missing = nullptr;
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512bf16"))
+    missing = "avx512bf16";
+  else if (!__builtin_cpu_supports("avx512f"))
+    missing = "avx512f";
+  if (!missing)
+    GTEST_SKIP() << "this CPU has every AVX-512 feature the test could use";
+  std::vector<uint8_t> bytes =
+      makeArtifact(manifestRequiring(std::string("avx2 ") + missing));
+  tessera_module_t module = nullptr;
+  Outcome o =
+      take(tessera_module_load_memory(bytes.data(), bytes.size(), &module));
+  EXPECT_EQ(o.code, TESSERA_STATUS_UNAVAILABLE);
+  EXPECT_NE(o.message.find(std::string("'") + missing + "'"), std::string::npos)
+      << o.message;
+  EXPECT_EQ(module, nullptr);
+}
+
+TEST(ModuleCpuFeatures, ManifestRejectsUnknownAndMisplacedFeatures) {
+  Manifest m;
+  std::string e = parseManifest(manifestRequiring("avx2 quantum"), m);
+  EXPECT_NE(e.find("manifest line 3: unknown CPU feature 'quantum'"),
+            std::string::npos)
+      << e;
+  e = parseManifest("tessera-manifest 1\ntarget cpu\nfunction f f\nend\n"
+                    "requires avx2\n",
+                    m);
+  EXPECT_NE(e.find("'requires' must come before the first function"),
+            std::string::npos)
+      << e;
+  ASSERT_EQ(parseManifest(manifestRequiring("avx2 fma"), m), "");
+  EXPECT_EQ(m.cpuFeatures, (std::vector<std::string>{"avx2", "fma"}));
+  Manifest back;
+  ASSERT_EQ(parseManifest(printManifest(m), back), "");
+  EXPECT_EQ(back.cpuFeatures, m.cpuFeatures);
+}
