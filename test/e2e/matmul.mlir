@@ -8,6 +8,8 @@
 // RUN: tessera-run %t.tsm -f batched_f16 --size s0=3 --check | FileCheck %s --check-prefix=F16
 // RUN: tessera-run %t.tsm -f int8 --check | FileCheck %s --check-prefix=I8
 // RUN: tessera-run %t.tsm -f epilogues --size s0=17 --check | FileCheck %s --check-prefix=EPI
+// --bench with --check reports GFLOP/s from the reference's count.
+// RUN: tessera-run %t.tsm -f plain --size s0=64 --check --bench 2 | FileCheck %s --check-prefix=BENCH
 
 // PLAIN: result0 f32 [{{1|113}}x255]: {{.*}} PASS
 // BF16: result0 bf16 [{{7|255}}x33]: {{.*}} PASS
@@ -16,6 +18,7 @@
 // EPI: result0 f32 [17x64]: {{.*}} PASS
 // EPI: result1 f32 [17x64]: {{.*}} PASS
 // EPI: result2 bf16 [17x64]: {{.*}} PASS
+// BENCH: bench: 2 runs, median {{[0-9.]+}} ms, {{[0-9.]+}} GB/s (arguments + results), {{[0-9.]+}} GFLOP/s
 
 func.func @plain(%a: tensor<?x113xf32>, %b: tensor<113x255xf32>) -> tensor<?x255xf32> {
   %0 = tessera.matmul %a, %b : tensor<?x113xf32>, tensor<113x255xf32> -> tensor<?x255xf32>

@@ -155,6 +155,41 @@ TEST(InterpreterTest, GenericMatmulWithReduction) {
   expectTensor(r[0], {2, 2}, {58, 64, 139, 154});
 }
 
+TEST(InterpreterTest, CountsFlops) {
+  // A generic matmul: 2 float instructions at each of 2*3*2 points.
+  ReferenceProgram program = parseOk(kGenericMatmul);
+  Tensor a{{2, 3}, {1, 2, 3, 4, 5, 6}};
+  Tensor b{{3, 2}, {7, 8, 9, 10, 11, 12}};
+  std::vector<Tensor> results;
+  double flops = -1;
+  ASSERT_EQ(runReference(program, "mm", {a, b}, results, &flops), "");
+  EXPECT_EQ(flops, 24.0);
+  // tessera.matmul of [5, 7] x [7, 3]: 2 * 5 * 3 * 7; a causal attention of
+  // 1 x 2 heads x 4 queries x 4 keys, d = dv = 8: 2 * 8 * 4 * 16 / 2.
+  ReferenceProgram kernels = parseOk(R"(tessera-reference 1
+function mm 2
+%0 = arg 0
+%1 = arg 1
+%2 = matmul %0 %1 0 0 1 none
+return %2
+end
+function att 3
+%0 = arg 0
+%1 = arg 1
+%2 = arg 2
+%3 = attention %0 %1 %2 0.5 1 0
+return %3
+end
+)");
+  Tensor x{{5, 7}, std::vector<double>(35, 0.5)};
+  Tensor w{{7, 3}, std::vector<double>(21, 0.25)};
+  ASSERT_EQ(runReference(kernels, "mm", {x, w}, results, &flops), "");
+  EXPECT_EQ(flops, 210.0);
+  Tensor qkv{{1, 2, 4, 8}, std::vector<double>(64, 0.1)};
+  ASSERT_EQ(runReference(kernels, "att", {qkv, qkv, qkv}, results, &flops), "");
+  EXPECT_EQ(flops, 512.0);
+}
+
 TEST(InterpreterTest, GenericMatmulDynamicShapes) {
   ReferenceProgram program = parseOk(kGenericMatmul);
   for (auto [m, k, n] :

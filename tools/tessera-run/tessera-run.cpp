@@ -262,7 +262,8 @@ int main(int argc, char **argv) {
       "  --check                compare every result with the float64\n"
       "                         reference interpreter (exit 1 on FAIL)\n"
       "  --bench N              time N runs and print the median\n"
-      "  --flops N              operations of one run, for GFLOP/s\n";
+      "  --flops N              operations of one run, for GFLOP/s (with\n"
+      "                         --check: counted by the reference)\n";
   std::string model, function, outputDir;
   std::vector<std::string> inputs, sizes, shapes;
   bool list = false, check = false;
@@ -552,9 +553,13 @@ int main(int argc, char **argv) {
                   "': its graph uses an op the reference format cannot "
                   "express (tessera-compile reports which)");
     std::vector<ref::Tensor> expected;
-    if (std::string e = ref::runReference(program, function, refArgs, expected);
+    double counted = 0;
+    if (std::string e =
+            ref::runReference(program, function, refArgs, expected, &counted);
         !e.empty())
       return fail("reference evaluation failed: " + e);
+    if (flops == 0)
+      flops = counted;
     if (expected.size() != resultCount)
       return fail("the reference has " + std::to_string(expected.size()) +
                   " results, the function " + std::to_string(resultCount));

@@ -1468,6 +1468,9 @@ public:
   std::string run(const std::vector<Tensor> &args,
                   std::vector<Tensor> &results);
 
+  /// Floating-point operations counted so far (see runReference).
+  double flops = 0;
+
 private:
   /// Formats `msg` as an error of `op`.
   std::string fail(const Op &op, const std::string &msg) const {
@@ -1764,6 +1767,9 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
     std::optional<Tensor> r = matmul(a, b, bias, options, &err);
     if (!r)
       return kernelError(err);
+    double k = static_cast<double>(op.flagA ? a.shape[a.shape.size() - 2]
+                                            : a.shape.back());
+    flops += 2.0 * k * static_cast<double>(r->data.size());
     result(0) = std::move(*r);
     return "";
   }
@@ -1783,6 +1789,11 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
     std::optional<AttentionResult> r = attention(q, k, v, options, &err);
     if (!r)
       return kernelError(err);
+    // Both products over every (query, key) pair, half of them when causal.
+    flops += 2.0 * static_cast<double>(q.shape[0] * q.shape[1] * q.shape[2]) *
+             static_cast<double>(k.shape[2]) *
+             static_cast<double>(q.shape[3] + v.shape[3]) *
+             (op.flagA ? 0.5 : 1.0);
     result(0) = std::move(r->out);
     if (op.results.size() > 1)
       result(1) = std::move(r->lse);
@@ -1813,6 +1824,11 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
         u, operand(1), op.hasOptional ? &operand(2) : nullptr, keep, &err);
     if (!r)
       return kernelError(err);
+    // The direct causal convolution: one multiply-add per visible tap.
+    double n = static_cast<double>(u.shape[2]);
+    double l = keep ? n : static_cast<double>(operand(1).shape[1]);
+    flops += 2.0 * static_cast<double>(u.shape[0] * u.shape[1]) *
+             (n * l - l * (l - 1) / 2);
     result(0) = std::move(*r);
     return "";
   }
@@ -1827,6 +1843,8 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
     std::optional<Csr> csrA = denseToCsr(a, &err);
     if (!csrA)
       return kernelError(op.name + ": a: " + err);
+    flops += 2.0 * static_cast<double>(csrA->values.size()) *
+             static_cast<double>(b.shape[1]);
     if (op.kind == OpKind::Spmm) {
       std::optional<Tensor> r = spmm(*csrA, b, &err);
       if (!r)
@@ -1951,6 +1969,13 @@ std::string Evaluator::runGeneric(const Op &op) {
       points *= bound;
     }
   }
+
+  // One operation per floating-point body instruction and point.
+  int64_t floatInsts = 0;
+  for (const BodyInst &inst : g.body)
+    if (inst.kind >= BodyKind::AddF && inst.kind <= BodyKind::Erf)
+      ++floatInsts;
+  flops += static_cast<double>(floatInsts) * static_cast<double>(points);
 
   // Registers: block arguments, scalar captures, body values.
   std::vector<double> regs(static_cast<size_t>(g.numRegs), 0.0);
@@ -2229,7 +2254,7 @@ referenceFunctionNames(const ReferenceProgram &program) {
 std::string runReference(const ReferenceProgram &program,
                          const std::string &function,
                          const std::vector<Tensor> &args,
-                         std::vector<Tensor> &results) {
+                         std::vector<Tensor> &results, double *flops) {
   results.clear();
   const ReferenceFunction *fn = findFunction(program, function);
   if (!fn)
@@ -2256,6 +2281,8 @@ std::string runReference(const ReferenceProgram &program,
   std::string msg = evaluator.run(args, values);
   if (!msg.empty())
     return msg;
+  if (flops)
+    *flops = evaluator.flops;
   results = std::move(values);
   return "";
 }

@@ -57,10 +57,17 @@ referenceFunctionNames(const ReferenceProgram &program);
 /// on success, otherwise a message (errors raised by an op line start with
 /// "reference line N: ") and `results` is left empty. Tensors of more than
 /// 2^31 elements are refused rather than allocated.
+///
+/// When `flops` is not null it receives the floating-point operations of the
+/// evaluation, for GFLOP/s figures: 2 per multiply-add of matmul, of
+/// attention's two products (half of them when causal) and of the direct
+/// convolution, 2 per stored entry of a sparse operand and column of the
+/// other, and 1 per floating-point body instruction of every generic point.
 std::string runReference(const ReferenceProgram &program,
                          const std::string &function,
                          const std::vector<Tensor> &args,
-                         std::vector<Tensor> &results);
+                         std::vector<Tensor> &results,
+                         double *flops = nullptr);
 
 } // namespace tessera::reference
 
