@@ -15,10 +15,11 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace mlir::tessera;
@@ -63,15 +64,40 @@ FailureOr<std::vector<char>>
 mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   if (failed(verify(module)) || failed(checkTarget(module, options.target)))
     return failure();
+  // LLVM's x86 backend has no fp8 arithmetic and Tessera does not emulate it
+  // on the CPU yet.
+  WalkResult fp8 = module.walk([](Operation *op) {
+    for (Type t :
+         llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+      if (isa<Float8E4M3FNType, Float8E5M2Type>(getElementTypeOrSelf(t))) {
+        op->emitError() << "fp8 element types are not supported by the CPU "
+                           "target yet";
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  if (fp8.wasInterrupted())
+    return failure();
   CpuPipelineOptions cpu;
   cpu.optLevel = options.optLevel;
   cpu.sparse = hasSparseTensors(module);
 
-  // Every exported function gets a C interface for its packed entry point.
-  for (auto func : module.getOps<func::FuncOp>())
-    if (func.isPublic() && !func.isExternal())
+  // Every function is renamed into Tessera's namespace (its name stays in
+  // an attribute for the manifest), and every exported one gets a C
+  // interface for its packed entry point.
+  SymbolTable symbols(module);
+  for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
+    StringAttr name = func.getSymNameAttr();
+    if (func.isExternal())
+      continue;
+    if (failed(symbols.rename(func, getInternalFunctionName(name.getValue()))))
+      return func.emitError() << "cannot rename @" << name.getValue();
+    if (func.isPublic()) {
+      func->setAttr(getExportNameAttrName(), name);
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                     UnitAttr::get(module.getContext()));
+    }
+  }
 
   // The graph as written (helpers inlined, named ops generalized) is the
   // reference program of tessera-run --check.
@@ -130,12 +156,9 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   artifact::Manifest manifestDesc;
   manifestDesc.target = options.target;
   manifestDesc.functions = *signatures;
-  // The object is tuned for this host: record the features it may use so
-  // that another machine refuses it instead of faulting.
-  for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
-    if (enabled && artifact::isCpuFeatureName(name.str()))
-      manifestDesc.cpuFeatures.push_back(name.str());
-  llvm::sort(manifestDesc.cpuFeatures);
+  // The object is built for this host's psABI level: a machine below it
+  // refuses the artifact instead of faulting.
+  manifestDesc.cpuFeatures.push_back(getHostCpuLevel());
   if (std::string error = artifact::verifyManifest(manifestDesc);
       !error.empty())
     return module.emitError() << "invalid manifest: " << error;

@@ -29,12 +29,14 @@ using namespace mlir;
 using namespace mlir::tessera;
 namespace artifact = ::tessera::artifact;
 
-/// Adds `void tessera_packed_<f>(void **args)` calling `_mlir_ciface_<f>`
+/// Adds `void tessera_packed_<f>(void **args)` calling the C interface of
+/// (renamed) `f`
 /// with args[0..A) as argument descriptors and args[A] as the result area.
 static LogicalResult addPackedEntry(llvm::Module &module,
                                     const artifact::FunctionDesc &sig) {
-  llvm::Function *ciface = module.getFunction("_mlir_ciface_" + sig.name);
-  if (!ciface)
+  llvm::Function *ciface =
+      module.getFunction("_mlir_ciface_" + getInternalFunctionName(sig.name));
+  if (!ciface || module.getNamedValue(sig.symbol))
     return failure();
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
@@ -94,6 +96,20 @@ static void defineTruncSFBF2(llvm::Module &module) {
   b.CreateRet(b.CreateBitCast(b.CreateTrunc(result, i16), bf16));
 }
 
+std::string mlir::tessera::getHostCpuLevel() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  auto all = [&](std::initializer_list<const char *> names) {
+    return llvm::all_of(names,
+                        [&](const char *n) { return features.lookup(n); });
+  };
+  bool v2 = all({"cx16", "popcnt", "sse3", "sse4.1", "sse4.2", "ssse3"});
+  bool v3 = v2 && all({"avx", "avx2", "bmi", "bmi2", "f16c", "fma", "lzcnt",
+                       "movbe", "xsave"});
+  bool v4 =
+      v3 && all({"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"});
+  return v4 ? "x86-64-v4" : v3 ? "x86-64-v3" : v2 ? "x86-64-v2" : "x86-64";
+}
+
 static std::unique_ptr<llvm::TargetMachine>
 createHostMachine(std::string &error, unsigned optLevel) {
   llvm::InitializeNativeTarget();
@@ -103,9 +119,6 @@ createHostMachine(std::string &error, unsigned optLevel) {
       llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
   if (!target)
     return nullptr;
-  llvm::SubtargetFeatures features;
-  for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(name, enabled);
   llvm::TargetOptions options;
   // Contract multiply-adds into FMA instructions (one rounding instead of
   // two: as accurate or more, and twice the throughput).
@@ -115,8 +128,8 @@ createHostMachine(std::string &error, unsigned optLevel) {
                : optLevel == 2 ? llvm::CodeGenOptLevel::Default
                                : llvm::CodeGenOptLevel::Aggressive;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      llvm::Triple(triple), llvm::sys::getHostCPUName(), features.getString(),
-      options, llvm::Reloc::PIC_, std::nullopt, level));
+      llvm::Triple(triple), getHostCpuLevel(), "", options, llvm::Reloc::PIC_,
+      std::nullopt, level));
 }
 
 std::unique_ptr<llvm::Module>
@@ -134,13 +147,21 @@ mlir::tessera::translateForHost(ModuleOp module, llvm::LLVMContext &context,
     module.emitError() << "translation to LLVM IR failed";
     return nullptr;
   }
-  defineTruncSFBF2(*llvmModule);
   for (const artifact::FunctionDesc &sig : signatures)
     if (failed(addPackedEntry(*llvmModule, sig))) {
       module.emitError() << "no C interface for @" << sig.name
                          << " after lowering";
       return nullptr;
     }
+  // Only the packed entry points are exported: nothing in the object can
+  // interpose on, or be interposed by, another library's symbols.
+  for (llvm::Function &fn : *llvmModule)
+    if (!fn.isDeclaration() && !fn.getName().starts_with("tessera_packed_"))
+      fn.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &global : llvmModule->globals())
+    if (!global.isDeclaration())
+      global.setLinkage(llvm::GlobalValue::InternalLinkage);
+  defineTruncSFBF2(*llvmModule);
 
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine =
@@ -213,8 +234,17 @@ mlir::tessera::linkSharedObject(ModuleOp diagAnchor, ArrayRef<char> object) {
     llvm::raw_fd_ostream os(objFd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
   }
-  SmallVector<StringRef> argv = {
-      *cc, "-shared", "-o", soPath, objPath, "-lm", "-Wl,-z,noexecstack"};
+  // Every symbol the object uses must resolve (libc, libm) now, not when a
+  // user loads it; its own calls bind to its own definitions.
+  SmallVector<StringRef> argv = {*cc,
+                                 "-shared",
+                                 "-o",
+                                 soPath,
+                                 objPath,
+                                 "-lm",
+                                 "-Wl,-z,noexecstack",
+                                 "-Wl,--no-undefined",
+                                 "-Wl,-Bsymbolic"};
   std::string message;
   int rc =
       llvm::sys::ExecuteAndWait(*cc, argv, std::nullopt, {}, 0, 0, &message);

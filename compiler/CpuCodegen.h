@@ -21,6 +21,11 @@
 
 namespace mlir::tessera {
 
+/// The x86-64 psABI level of this machine ("x86-64-v3", ...). CPU code is
+/// generated for that level, so that it runs on every machine of the level
+/// (the artifact records it and the runtime checks it).
+std::string getHostCpuLevel();
+
 /// Translates `module` (LLVM dialect, functions carrying
 /// `llvm.emit_c_interface`) to LLVM IR with a packed entry point per
 /// signature, optimized at `optLevel` for the host CPU. Emits a diagnostic

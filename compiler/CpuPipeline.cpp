@@ -48,6 +48,7 @@ tessera::getCpuCodegenPipelineString(const CpuPipelineOptions &options) {
   os << "one-shot-bufferize{bufferize-function-boundaries=1 "
         "function-boundary-type-conversion=identity-layout-map}"
      << ",canonicalize,buffer-deallocation-pipeline"
+     << ",convert-bufferization-to-memref"
      << ",func.func(tessera-memref-copy-to-linalg)"
      << ",convert-linalg-to-loops,canonicalize"
      << ",func.func(lower-vector-multi-reduction)"

@@ -6,6 +6,7 @@
 
 #include "compiler/ReferenceProgram.h"
 
+#include "compiler/Signatures.h"
 #include "dialects/Tessera/TesseraOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -52,8 +53,10 @@ public:
   explicit FunctionWriter(llvm::raw_ostream &os) : os(os) {}
 
   LogicalResult write(func::FuncOp func, std::string &reason) {
-    os << "function " << func.getSymName() << " " << func.getNumArguments()
-       << "\n";
+    auto exportName = func->getAttrOfType<StringAttr>(getExportNameAttrName());
+    os << "function "
+       << (exportName ? exportName.getValue() : func.getSymName()) << " "
+       << func.getNumArguments() << "\n";
     for (auto [i, arg] : llvm::enumerate(func.getArguments()))
       os << defFresh(arg) << " = arg " << i << "\n";
     for (Operation &op : func.getBody().front()) {
@@ -507,7 +510,11 @@ std::string mlir::tessera::serializeReferenceProgram(ModuleOp module,
     llvm::raw_string_ostream fos(body);
     FunctionWriter writer(fos);
     if (failed(writer.write(func, reason))) {
-      skipped += func.getSymName().str() + ": " + reason + "\n";
+      auto exportName =
+          func->getAttrOfType<StringAttr>(getExportNameAttrName());
+      skipped +=
+          (exportName ? exportName.getValue() : func.getSymName()).str() +
+          ": " + reason + "\n";
       continue;
     }
     os << body;

@@ -15,12 +15,18 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <cctype>
+
 using namespace mlir;
 using namespace mlir::tessera;
 namespace artifact = ::tessera::artifact;
 
 std::string mlir::tessera::getPackedSymbol(StringRef name) {
   return ("tessera_packed_" + name).str();
+}
+
+std::string mlir::tessera::getInternalFunctionName(StringRef name) {
+  return ("__tessera_fn_" + name).str();
 }
 
 FailureOr<artifact::DType> mlir::tessera::getDType(Type t) {
@@ -195,8 +201,15 @@ mlir::tessera::computeSignatures(ModuleOp module) {
     if (func.isPrivate() || func.isExternal())
       continue;
     artifact::FunctionDesc fs;
-    fs.name = func.getSymName().str();
+    auto exportName = func->getAttrOfType<StringAttr>(getExportNameAttrName());
+    fs.name = (exportName ? exportName.getValue() : func.getSymName()).str();
     fs.symbol = getPackedSymbol(fs.name);
+    if (fs.name.empty() || std::isdigit(fs.name[0]) ||
+        !llvm::all_of(fs.name, [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        }))
+      return func.emitError() << "exported function '@" << fs.name
+                              << "' needs a C identifier as its name";
     SizeClasses classes;
 
     auto checkType = [&](Type t, StringRef what,

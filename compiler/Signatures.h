@@ -22,6 +22,15 @@ namespace mlir::tessera {
 /// Symbol of the packed entry point of function `name` in the CPU object.
 std::string getPackedSymbol(StringRef name);
 
+/// The symbol a model function `name` gets inside the object (every
+/// function is renamed so that none can collide with a C library or
+/// runtime symbol); its original name is kept in the attribute
+/// getExportNameAttrName() for the manifest.
+std::string getInternalFunctionName(StringRef name);
+inline constexpr StringLiteral getExportNameAttrName() {
+  return "tessera.export_name";
+}
+
 /// The manifest dtype of an element type; fails when the runtime cannot
 /// pass it.
 FailureOr<::tessera::artifact::DType> getDType(Type elementType);

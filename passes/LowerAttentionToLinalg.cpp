@@ -103,12 +103,13 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
                 Value visible = arith::CmpIOp::create(
                     b, l, arith::CmpIPredicate::sle, j, last);
                 if (window) {
-                  Value jw = arith::AddIOp::create(
-                      b, l, j, arith::ConstantIndexOp::create(b, l, *window));
+                  // last - j < window: no overflow for huge windows.
+                  Value distance = arith::SubIOp::create(b, l, last, j);
+                  Value w = arith::ConstantIndexOp::create(b, l, *window);
                   visible = arith::AndIOp::create(
                       b, l, visible,
-                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, jw,
-                                            last));
+                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                            distance, w));
                 }
                 s = arith::SelectOp::create(b, l, visible, s,
                                             floatConst(b, l, f32, -INFINITY));

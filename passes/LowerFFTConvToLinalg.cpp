@@ -143,7 +143,8 @@ static Value truncatedConvolution(OpBuilder &b, Location loc, FFTConvOp op,
           .getResult(0);
 
   // k' over loops (h, tau, t), t a reduction.
-  OpFoldResult h = tensor::getMixedSize(b, loc, k, 0);
+  // Sized by u's channels: the final generic reads k' at u's channel index.
+  OpFoldResult h = tensor::getMixedSize(b, loc, u, 1);
   Value kpInit = filledTensor(b, loc, {h, OpFoldResult(p)}, f32, 0.0);
   Value kPrime =
       linalg::GenericOp::create(

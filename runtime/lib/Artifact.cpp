@@ -317,8 +317,9 @@ std::string dtypeList() {
 }
 
 constexpr std::string_view kCpuFeatures[] = {
-    "sse4.2",  "avx",      "avx2",     "fma",      "f16c",
-    "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512bf16"};
+    "x86-64-v2", "x86-64-v3", "x86-64-v4", "sse4.2",  "avx",
+    "avx2",      "fma",       "f16c",      "avx512f", "avx512bw",
+    "avx512dq",  "avx512vl",  "avx512bf16"};
 
 bool isValidTarget(std::string_view t) {
   return t == "cpu" || t == "sm_90a" || t == "sm_80";

@@ -147,8 +147,9 @@ struct Manifest {
   std::vector<FunctionDesc> functions;
 };
 
-/// Whether `name` is an x86 feature a manifest may require: sse4.2, avx,
-/// avx2, fma, f16c, avx512f, avx512bw, avx512dq, avx512vl, avx512bf16.
+/// Whether `name` is an x86 feature a manifest may require: a psABI level
+/// (x86-64-v2, x86-64-v3, x86-64-v4) or sse4.2, avx, avx2, fma, f16c,
+/// avx512f, avx512bw, avx512dq, avx512vl, avx512bf16.
 bool isCpuFeatureName(std::string_view name);
 
 /// Parses manifest text. Returns "" on success; otherwise a message that

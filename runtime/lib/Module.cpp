@@ -121,6 +121,12 @@ int createMemoryFile(const uint8_t *data, size_t size, std::string &error) {
 bool hostHasCpuFeature(const std::string &feature) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
+  if (feature == "x86-64-v2")
+    return __builtin_cpu_supports("x86-64-v2");
+  if (feature == "x86-64-v3")
+    return __builtin_cpu_supports("x86-64-v3");
+  if (feature == "x86-64-v4")
+    return __builtin_cpu_supports("x86-64-v4");
   if (feature == "sse4.2")
     return __builtin_cpu_supports("sse4.2");
   if (feature == "avx")

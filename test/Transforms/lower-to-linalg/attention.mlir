@@ -26,9 +26,9 @@
 // CHECK: %[[J:.+]] = linalg.index 4 : index
 // CHECK: %[[LAST:.+]] = arith.addi %[[I]], %[[OFF]]
 // CHECK: %[[CAUSAL:.+]] = arith.cmpi sle, %[[J]], %[[LAST]]
+// CHECK: %[[DIST:.+]] = arith.subi %[[LAST]], %[[J]]
 // CHECK: %[[W:.+]] = arith.constant 16 : index
-// CHECK: %[[JW:.+]] = arith.addi %[[J]], %[[W]]
-// CHECK: %[[INWIN:.+]] = arith.cmpi sgt, %[[JW]], %[[LAST]]
+// CHECK: %[[INWIN:.+]] = arith.cmpi slt, %[[DIST]], %[[W]]
 // CHECK: %[[VIS:.+]] = arith.andi %[[CAUSAL]], %[[INWIN]]
 // CHECK: arith.select %[[VIS]], %{{.+}}, %{{.+}} : f32
 // CHECK: %[[MAX:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[MASKED]] :

@@ -4,9 +4,10 @@
 // RUN: tessera-compile %s --dump-after tessera-lower-to-linalg -o %t.tsm 2>&1 | FileCheck %s --check-prefix=DUMP
 // RUN: tessera-compile %s --timing -o %t.tsm 2>&1 | FileCheck %s --check-prefix=TIMING
 
-// MLIR: llvm.func @attention_block(
-// MLIR: llvm.func @_mlir_ciface_attention_block(
-// MLIR-NOT: tessera.
+// Functions are renamed into Tessera's namespace inside the object.
+// MLIR: llvm.func @__tessera_fn_attention_block(
+// MLIR: llvm.func @_mlir_ciface___tessera_fn_attention_block(
+// MLIR-NOT: tessera.attention
 // MLIR-NOT: linalg.
 
 // The packed entry point of the artifact calling convention: results first
@@ -15,7 +16,10 @@
 // LLVMIR: %[[RES:.+]] = getelementptr i8, ptr %0, i64 24
 // LLVMIR: load ptr, ptr %[[RES]]
 
+// Only the packed entry point is exported.
+// OBJ-NOT: {{ [TD] }}__tessera_fn
 // OBJ: T tessera_packed_attention_block
+// OBJ-NOT: {{ [TD] }}__tessera_fn
 
 // DUMP: IR Dump After TesseraLowerToLinalg (tessera-lower-to-linalg)
 // DUMP: linalg.generic
