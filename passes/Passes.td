@@ -24,7 +24,8 @@ def TesseraLowerToLinalg : Pass<"tessera-lower-to-linalg"> {
       causal / sliding-window mask built from `linalg.index`, a numerically
       stable softmax (row max, exponentials, row sum), `PV`, the final
       normalization and the log-sum-exp.
-    - `tessera.merge_attention`: one elementwise `linalg.generic`.
+    - `tessera.merge_attention`: two elementwise `linalg.generic`s (the
+      merged output and the merged log-sum-exp).
     - `tessera.fftconv`: the direct causal convolution (left-padded input,
       reversed filter); with `keep_frequencies`, the truncated-spectrum
       filter is built explicitly and applied as a circular convolution.

@@ -23,6 +23,8 @@
 // RUN: not tessera-run %t.tsm -f mm --input arg0=%t.missing.npy 2>&1 | FileCheck %s --check-prefix=NONPY
 // RUN: not tessera-run %t.tsm --bogus 2>&1 | FileCheck %s --check-prefix=USAGE
 // RUN: not tessera-run %t.tsm -f mm --shape nope=3x3 2>&1 | FileCheck %s --check-prefix=SHAPENAME
+// RUN: not tessera-run %t.tsm -f mm --size sX=3 2>&1 | FileCheck %s --check-prefix=SIZENAME
+// RUN: not tessera-run %t.tsm -f mm --size=s9=3 2>&1 | FileCheck %s --check-prefix=SIZEUNUSED
 
 // OK: wrote {{.*}}result0.npy
 // TRUNC: tessera-run: error: cannot load{{.*}}truncated
@@ -37,6 +39,8 @@
 // NONPY: tessera-run: error: cannot open
 // USAGE: tessera-run: error: unknown argument '--bogus'
 // SHAPENAME: tessera-run: error: --shape names no argument: 'nope'
+// SIZENAME: tessera-run: error: --size expects sN=VALUE, got 'sX=3'
+// SIZEUNUSED: tessera-run: error: --size s9: no argument of 'mm' has that size symbol
 
 func.func @mm(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %0 = tessera.matmul %a, %b : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>

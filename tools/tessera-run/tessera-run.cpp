@@ -273,9 +273,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     bool hasValue = false;
-    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos &&
-        arg.rfind("--input", 0) != 0 && arg.rfind("--size", 0) != 0 &&
-        arg.rfind("--shape", 0) != 0) {
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
       value = arg.substr(arg.find('=') + 1);
       arg = arg.substr(0, arg.find('='));
       hasValue = true;
@@ -385,7 +383,9 @@ int main(int argc, char **argv) {
   for (auto &[name, value] : sizeValues) {
     char *end = nullptr;
     long long v = std::strtoll(value.c_str(), &end, 10);
-    if (name.size() < 2 || name[0] != 's' || *end || v < 0)
+    bool digits = name.size() >= 2 && name[0] == 's' &&
+                  name.find_first_not_of("0123456789", 1) == std::string::npos;
+    if (!digits || value.empty() || *end || v < 0)
       return fail("--size expects sN=VALUE, got '" + name + "=" + value + "'");
     symbols[std::atoll(name.c_str() + 1)] = v;
   }
@@ -490,6 +490,15 @@ int main(int argc, char **argv) {
   if (!shapeValues.empty())
     return fail("--shape names no argument: '" + shapeValues.begin()->first +
                 "'");
+  for (const auto &[symbol, value] : symbols) {
+    bool used = false;
+    for (const tessera_value_info_t &info : argInfo)
+      for (int32_t d = 0; d < info.rank; ++d)
+        used |= info.symbols[d] == symbol;
+    if (!used)
+      return fail("--size s" + std::to_string(symbol) +
+                  ": no argument of '" + function + "' has that size symbol");
+  }
 
   size_t resultCount = tessera_function_result_count(module, fn);
   std::vector<tessera_tensor_t> results(resultCount, nullptr);
