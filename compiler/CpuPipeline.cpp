@@ -38,7 +38,8 @@ tessera::getCpuCodegenPipelineString(const CpuPipelineOptions &options) {
   // Sparse modules: the upstream sparsifier bufferizes and lowers
   // everything; without its runtime library the object is self-contained.
   if (options.sparse)
-    return "sparsifier{enable-runtime-library=false}";
+    return "func.func(tessera-dealloc-sparse-tensors),"
+           "sparsifier{enable-runtime-library=false}";
   std::string p;
   llvm::raw_string_ostream os(p);
   // Fuse elementwise chains, then tile and vectorize on tensors.

@@ -103,4 +103,18 @@ def TesseraMemRefCopyToLinalg
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def TesseraDeallocSparseTensors
+    : Pass<"tessera-dealloc-sparse-tensors", "::mlir::func::FuncOp"> {
+  let summary = "Release converted sparse tensors after their last use";
+  let description = [{
+    The sparsifier allocates the storage of every sparse tensor that a
+    `sparse_tensor.convert` creates but frees it only where
+    `bufferization.dealloc_tensor` says so. This pass adds that op after the
+    last use of each such tensor in its block, unless the function returns
+    it, so compiled sparse code does not leak on every call. (Assembled
+    tensors wrap their operands' buffers and are left alone.)
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // TESSERA_PASSES_TD
