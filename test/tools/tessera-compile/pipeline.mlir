@@ -8,7 +8,7 @@
 // CHECK-SAME: reconcile-unrealized-casts
 // O0-NOT: linalg-fuse-elementwise-ops
 // O0: one-shot-bufferize
-// SPARSE: tessera-lower-to-linalg,canonicalize,cse,sparsifier{enable-runtime-library=false}
+// SPARSE: tessera-lower-to-linalg,canonicalize,cse,func.func(tessera-dealloc-sparse-tensors),sparsifier{enable-runtime-library=false}
 func.func @f(%a: tensor<?x8xf32>, %b: tensor<8x4xf32>) -> tensor<?x4xf32> {
   %0 = tessera.matmul %a, %b : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
