@@ -37,15 +37,21 @@ static LogicalResult checkTarget(ModuleOp module, StringRef target) {
          << "unknown target '" << target << "' (expected cpu, sm_90a or sm_80)";
 }
 
+/// The CPU pipeline's options for `module`.
+static CpuPipelineOptions getCpuOptions(ModuleOp module,
+                                        const CompileOptions &options) {
+  CpuPipelineOptions cpu;
+  cpu.optLevel = options.optLevel;
+  cpu.sparse = hasSparseTensors(module);
+  return cpu;
+}
+
 FailureOr<std::string>
 mlir::tessera::getPipelineString(ModuleOp module,
                                  const CompileOptions &options) {
   if (failed(checkTarget(module, options.target)))
     return failure();
-  CpuPipelineOptions cpu;
-  cpu.optLevel = options.optLevel;
-  cpu.sparse = hasSparseTensors(module);
-  return getCpuPipelineString(cpu);
+  return getCpuPipelineString(getCpuOptions(module, options));
 }
 
 static LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
@@ -78,9 +84,7 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   });
   if (fp8.wasInterrupted())
     return failure();
-  CpuPipelineOptions cpu;
-  cpu.optLevel = options.optLevel;
-  cpu.sparse = hasSparseTensors(module);
+  CpuPipelineOptions cpu = getCpuOptions(module, options);
 
   // Every function is renamed into Tessera's namespace (its name stays in
   // an attribute for the manifest), and every exported one gets a C
