@@ -53,10 +53,8 @@ public:
   explicit FunctionWriter(llvm::raw_ostream &os) : os(os) {}
 
   LogicalResult write(func::FuncOp func, std::string &reason) {
-    auto exportName = func->getAttrOfType<StringAttr>(getExportNameAttrName());
-    os << "function "
-       << (exportName ? exportName.getValue() : func.getSymName()) << " "
-       << func.getNumArguments() << "\n";
+    os << "function " << getExportName(func) << " " << func.getNumArguments()
+       << "\n";
     for (auto [i, arg] : llvm::enumerate(func.getArguments()))
       os << defFresh(arg) << " = arg " << i << "\n";
     for (Operation &op : func.getBody().front()) {
@@ -510,11 +508,7 @@ std::string mlir::tessera::serializeReferenceProgram(ModuleOp module,
     llvm::raw_string_ostream fos(body);
     FunctionWriter writer(fos);
     if (failed(writer.write(func, reason))) {
-      auto exportName =
-          func->getAttrOfType<StringAttr>(getExportNameAttrName());
-      skipped +=
-          (exportName ? exportName.getValue() : func.getSymName()).str() +
-          ": " + reason + "\n";
+      skipped += getExportName(func).str() + ": " + reason + "\n";
       continue;
     }
     os << body;

@@ -25,6 +25,11 @@ std::string mlir::tessera::getPackedSymbol(StringRef name) {
   return ("tessera_packed_" + name).str();
 }
 
+StringRef mlir::tessera::getExportName(func::FuncOp func) {
+  auto name = func->getAttrOfType<StringAttr>(getExportNameAttrName());
+  return name ? name.getValue() : func.getSymName();
+}
+
 std::string mlir::tessera::getInternalFunctionName(StringRef name) {
   return ("__tessera_fn_" + name).str();
 }
@@ -201,8 +206,7 @@ mlir::tessera::computeSignatures(ModuleOp module) {
     if (func.isPrivate() || func.isExternal())
       continue;
     artifact::FunctionDesc fs;
-    auto exportName = func->getAttrOfType<StringAttr>(getExportNameAttrName());
-    fs.name = (exportName ? exportName.getValue() : func.getSymName()).str();
+    fs.name = getExportName(func).str();
     fs.symbol = getPackedSymbol(fs.name);
     if (fs.name.empty() || std::isdigit(fs.name[0]) ||
         !llvm::all_of(fs.name, [](char c) {

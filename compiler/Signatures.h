@@ -11,6 +11,7 @@
 
 #include "Artifact.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
@@ -30,6 +31,10 @@ std::string getInternalFunctionName(StringRef name);
 inline constexpr StringLiteral getExportNameAttrName() {
   return "tessera.export_name";
 }
+
+/// The name `func` is exported under: its original name, whether or not it
+/// has been renamed yet.
+StringRef getExportName(func::FuncOp func);
 
 /// The manifest dtype of an element type; fails when the runtime cannot
 /// pass it.
