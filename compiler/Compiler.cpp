@@ -38,11 +38,14 @@ static LogicalResult checkTarget(ModuleOp module, StringRef target) {
 }
 
 /// The CPU pipeline's options for `module`.
-static CpuPipelineOptions getCpuOptions(ModuleOp module,
-                                        const CompileOptions &options) {
+static FailureOr<CpuPipelineOptions>
+getCpuOptions(ModuleOp module, const CompileOptions &options) {
   CpuPipelineOptions cpu;
   cpu.optLevel = options.optLevel;
   cpu.sparse = hasSparseTensors(module);
+  if (std::string error = parseCpuSchedule(options.schedule, cpu);
+      !error.empty())
+    return module.emitError() << error;
   return cpu;
 }
 
@@ -51,7 +54,10 @@ mlir::tessera::getPipelineString(ModuleOp module,
                                  const CompileOptions &options) {
   if (failed(checkTarget(module, options.target)))
     return failure();
-  return getCpuPipelineString(getCpuOptions(module, options));
+  FailureOr<CpuPipelineOptions> cpu = getCpuOptions(module, options);
+  if (failed(cpu))
+    return failure();
+  return getCpuPipelineString(*cpu);
 }
 
 static LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
@@ -84,7 +90,9 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   });
   if (fp8.wasInterrupted())
     return failure();
-  CpuPipelineOptions cpu = getCpuOptions(module, options);
+  FailureOr<CpuPipelineOptions> cpu = getCpuOptions(module, options);
+  if (failed(cpu))
+    return failure();
 
   // Every function is renamed into Tessera's namespace (its name stays in
   // an attribute for the manifest), and every exported one gets a C
@@ -129,7 +137,7 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   if (signatures->empty())
     return module.emitError() << "the module exports no function (a public "
                                  "func.func with a body)";
-  if (failed(runPipeline(module, getCpuCodegenPipelineString(cpu), options)))
+  if (failed(runPipeline(module, getCpuCodegenPipelineString(*cpu), options)))
     return failure();
 
   if (options.emit == EmitKind::MLIR) {

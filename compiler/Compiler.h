@@ -24,6 +24,9 @@ struct CompileOptions {
   /// "cpu" (default), "sm_90a" or "sm_80".
   std::string target = "cpu";
   unsigned optLevel = 2;
+  /// Schedule overrides as "key=value" pairs. On the CPU target: m-tile,
+  /// n-tile, vector-width (see tessera-cpu-tile-and-vectorize).
+  std::string schedule;
   EmitKind emit = EmitKind::Artifact;
   /// Called on each pass manager before it runs (IR printing, timing).
   std::function<void(PassManager &)> configurePassManager;

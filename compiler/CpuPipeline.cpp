@@ -45,7 +45,10 @@ tessera::getCpuCodegenPipelineString(const CpuPipelineOptions &options) {
   // Fuse elementwise chains, then tile and vectorize on tensors.
   if (options.optLevel > 0)
     os << "linalg-fuse-elementwise-ops,canonicalize,cse,"
-          "func.func(tessera-cpu-tile-and-vectorize),canonicalize,cse,";
+          "func.func(tessera-cpu-tile-and-vectorize"
+       << (options.tileOptions.empty() ? ""
+                                       : "{" + options.tileOptions + "}")
+       << "),canonicalize,cse,";
   os << "one-shot-bufferize{bufferize-function-boundaries=1 "
         "function-boundary-type-conversion=identity-layout-map}"
      << ",canonicalize,buffer-deallocation-pipeline"
@@ -59,6 +62,35 @@ tessera::getCpuCodegenPipelineString(const CpuPipelineOptions &options) {
      << ",convert-math-to-libm,convert-vector-to-llvm,convert-to-llvm"
      << ",reconcile-unrealized-casts";
   return p;
+}
+
+std::string tessera::parseCpuSchedule(const std::string &schedule,
+                                      CpuPipelineOptions &options) {
+  SmallVector<StringRef> items;
+  StringRef(schedule).split(items, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  SmallVector<StringRef> pairs;
+  for (StringRef item : items)
+    item.split(pairs, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  std::string tileOptions;
+  for (StringRef pair : pairs) {
+    auto [key, value] = pair.split('=');
+    key = key.trim();
+    value = value.trim();
+    if (key != "m-tile" && key != "n-tile" && key != "vector-width")
+      return "unknown CPU schedule key '" + key.str() +
+             "' (expected m-tile, n-tile or vector-width)";
+    // Register tiles past 64 lanes only spill; the bound also keeps the
+    // unrolled code size sane.
+    unsigned number;
+    if (value.getAsInteger(10, number) || number == 0 || number > 64)
+      return "CPU schedule key '" + key.str() + "' needs an integer in " +
+             "[1, 64], got '" + value.str() + "'";
+    if (!tileOptions.empty())
+      tileOptions += " ";
+    tileOptions += key.str() + "=" + std::to_string(number);
+  }
+  options.tileOptions = tileOptions;
+  return "";
 }
 
 std::string tessera::getCpuPipelineString(const CpuPipelineOptions &options) {

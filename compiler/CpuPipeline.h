@@ -21,7 +21,17 @@ struct CpuPipelineOptions {
   unsigned optLevel = 2;
   /// The module contains sparse tensors: go through the upstream sparsifier.
   bool sparse = false;
+  /// Schedule overrides: options of tessera-cpu-tile-and-vectorize
+  /// ("m-tile=4 n-tile=8"); empty keeps the pass's defaults.
+  std::string tileOptions;
 };
+
+/// Parses a CPU schedule override, "key=value" pairs separated by commas or
+/// spaces with keys m-tile, n-tile and vector-width (positive integers), into
+/// `options.tileOptions`. On failure returns a message naming the bad key or
+/// value.
+std::string parseCpuSchedule(const std::string &schedule,
+                             CpuPipelineOptions &options);
 
 /// Whether any function of `module` has a sparse tensor in its signature or
 /// body.

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SparseTensor/IR/SparseTensor.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/IR/PatternMatch.h"
@@ -235,15 +236,28 @@ struct CpuTileAndVectorizePass
     if (failed(applyPatternsGreedily(func, std::move(maskPatterns))))
       return signalPassFailure();
     RewritePatternSet patterns(ctx);
+    // Transfers read and write the whole tensor at the tile's offsets, not
+    // a slice of it: fewer slice pairs for bufferization's (costly)
+    // equivalent-subset analysis to prove.
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
     for (Dialect *dialect : ctx->getLoadedDialects())
       dialect->getCanonicalizationPatterns(patterns);
     for (RegisteredOperationName name : ctx->getRegisteredOperations())
       name.getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
+    // Only innermost loops: that is where the accumulators of the register
+    // tiles live, and the subset analysis (Presburger-based) costs seconds
+    // per function when it runs on every loop of a model.
     func.walk([&](scf::ForOp loop) {
-      (void)hoistLoopInvariantSubsets(rewriter,
-                                      cast<LoopLikeOpInterface>(*loop));
+      bool innermost = true;
+      loop.getBody()->walk([&](scf::ForOp) {
+        innermost = false;
+        return WalkResult::interrupt();
+      });
+      if (innermost)
+        (void)hoistLoopInvariantSubsets(rewriter,
+                                        cast<LoopLikeOpInterface>(*loop));
     });
   }
 };

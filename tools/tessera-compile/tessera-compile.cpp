@@ -25,7 +25,8 @@ using namespace mlir;
 int main(int argc, char **argv) {
   CLI::App app{"tessera-compile: compile a Tessera model graph (.mlir) into a "
                ".tsm artifact for the CPU or an NVIDIA GPU"};
-  std::string input, output, target = "cpu", emit = "tsm", dumpAfter;
+  std::string input, output, target = "cpu", emit = "tsm", dumpAfter,
+      schedule;
   bool printPipeline = false, timing = false;
   unsigned optLevel = 2;
   app.add_option("input", input, "Model graph in MLIR text ('-' for stdin)")
@@ -40,6 +41,9 @@ int main(int argc, char **argv) {
                  "after the pipeline), llvm (LLVM IR), obj (object file), "
                  "ptx (GPU targets)")
       ->check(CLI::IsMember({"tsm", "mlir", "llvm", "obj", "ptx"}));
+  app.add_option("--schedule", schedule,
+                 "Schedule overrides, key=value pairs separated by commas "
+                 "(cpu: m-tile, n-tile, vector-width)");
   app.add_flag("--print-pipeline", printPipeline,
                "Print the pass pipeline for this input and target, then exit");
   app.add_option("--dump-after", dumpAfter,
@@ -74,6 +78,7 @@ int main(int argc, char **argv) {
   tessera::CompileOptions options;
   options.target = target;
   options.optLevel = optLevel;
+  options.schedule = schedule;
   options.emit = emit == "mlir"   ? tessera::EmitKind::MLIR
                  : emit == "llvm" ? tessera::EmitKind::LLVM
                  : emit == "obj"  ? tessera::EmitKind::Object
