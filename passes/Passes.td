@@ -117,4 +117,44 @@ def TesseraDeallocSparseTensors
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def TesseraGpuSelectSchedule
+    : Pass<"tessera-gpu-select-schedule", "::mlir::ModuleOp"> {
+  let summary = "Choose the tensor-core schedule of every matmul for a GPU target";
+  let description = [{
+    Gives every `tessera.matmul` a `schedules` attribute (see
+    `#tessera.schedule`) for `target`, and checks the schedules an op already
+    carries against that target instead of replacing them. Operands must be
+    bf16 or f16 (both targets) or f8E4M3FN / f8E5M2 (sm_90a); other element
+    types are an error that names the op's operands.
+
+    Heuristic (E: operand element bytes; SMs: 132 on sm_90a (H100 SXM),
+    108 on sm_80 (A100)):
+
+    - sm_90a, M <= 64 (decode, memory-bound): 64 x 128 tiles, `block_k` =
+      256 / E, 4 stages, 8 warps (one producer and one consumer warpgroup).
+    - sm_90a, M <= 256: 128 x 128, `block_k` = 128 / E, 5 stages, 12 warps
+      (a producer and two consumer warpgroups of 64 rows each), swizzle 8.
+    - sm_90a, larger M: 128 x 256, `block_k` = 128 / E, 4 stages, 12 warps,
+      2 x 1 clusters (the B tile is multicast), swizzle 8.
+    - sm_80, M <= 64: 32 x 64 x 64, 4 stages, 4 warps.
+    - sm_80, larger M: 128 x 128 x 32, 4 stages, 8 warps, swizzle 8.
+    - A smaller `block_n` (64) where N < 128.
+    - Split-K: when the static grid (batch x M tiles x N tiles) fills fewer
+      than all SMs and K is static, K is split over up to SMs / grid thread
+      blocks, keeping at least 4 `block_k` steps per split.
+    - Dynamic M: one schedule per M class (`max_m` = 64, 256 where the
+      target has that class, then unbounded), picked at launch.
+
+    Checks on every schedule: the shared-memory pipeline, `stages` x
+    (`block_m` + `block_n`) x `block_k` x E bytes, fits the target (227 KiB
+    on sm_90a, 163 KiB on sm_80); on sm_90a `block_m` is a multiple of 64,
+    `block_n` of 8 up to 256, `warps` a multiple of 4 and a `block_k` row is
+    a multiple of 128 bytes (the TMA swizzle); sm_80 has no clusters.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",
+           "GPU target: sm_90a or sm_80">
+  ];
+}
+
 #endif // TESSERA_PASSES_TD

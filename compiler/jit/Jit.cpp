@@ -28,6 +28,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -146,7 +147,7 @@ struct Entry {
 struct Pending {
   bool done = false;
   bool ok = false;
-  Entry entry;
+  /// The owner's diagnostics, for waiters when it failed.
   std::vector<Diagnostic> diagnostics;
 };
 
@@ -363,10 +364,13 @@ std::string Session::Impl::entryPath(const std::string &key) const {
 }
 
 static tessera_module_t loadBytes(const std::vector<char> &bytes,
-                                  std::string &error) {
+                                  std::string &error,
+                                  tessera_status_code_t *code = nullptr) {
   tessera_module_t module = nullptr;
   tessera_status_t status =
       tessera_module_load_memory(bytes.data(), bytes.size(), &module);
+  if (code)
+    *code = tessera_status_code(status);
   if (status) {
     error = std::string(tessera_status_code_name(tessera_status_code(status))) +
             ": " + tessera_status_message(status);
@@ -391,13 +395,21 @@ bool Session::Impl::readDisk(const std::string &key, bool needModule,
   // Loading checks every section's checksum; a module is kept only when the
   // caller wants one, but the check always runs.
   std::string error;
-  tessera_module_t module = loadBytes(*bytes, error);
+  tessera_status_code_t code;
+  tessera_module_t module = loadBytes(*bytes, error, &code);
   if (!module) {
+    // Only a damaged entry is deleted; a load that failed for want of
+    // resources (memory, descriptors) leaves it for the next call.
+    bool damaged = code == TESSERA_STATUS_DATA_LOSS ||
+                   code == TESSERA_STATUS_INVALID_ARGUMENT;
     addDiagnostic(report, TESSERA_JIT_WARNING,
-                  "discarded cache entry " + path + ": " + error);
-    llvm::sys::fs::remove(path);
-    std::lock_guard<std::mutex> lock(mutex);
-    ++stats.discardedEntries;
+                  std::string(damaged ? "discarded" : "could not load") +
+                      " cache entry " + path + ": " + error);
+    if (damaged) {
+      llvm::sys::fs::remove(path);
+      std::lock_guard<std::mutex> lock(mutex);
+      ++stats.discardedEntries;
+    }
     return false;
   }
   if (!needModule) {
@@ -514,12 +526,15 @@ bool Session::Impl::obtain(mlir::ModuleOp module, const std::string &textKey,
   report.cacheKey = key;
 
   std::shared_ptr<Pending> mine;
+  Entry entry;
+  bool haveBytes = false;
   {
     std::unique_lock<std::mutex> lock(mutex);
     if (memoryEnabled()) {
-      auto it = pending.find(key);
-      if (it != pending.end()) {
-        // Someone compiles this key right now: wait for their result.
+      // Someone compiles this key right now: wait for their result (and
+      // for whoever takes over if it leaves no module in memory).
+      for (auto it = pending.find(key); it != pending.end();
+           it = pending.find(key)) {
         std::shared_ptr<Pending> theirs = it->second;
         pendingDone.wait(lock, [&] { return theirs->done; });
         if (!theirs->ok) {
@@ -530,24 +545,44 @@ bool Session::Impl::obtain(mlir::ModuleOp module, const std::string &textKey,
         }
       }
       Entry cached;
-      if (lookupLocked(key, cached) && (cached.module || !needModule)) {
-        if (!textKey.empty())
-          textKeys[textKey] = key;
-        ++stats.memoryHits;
-        report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
-        result = cached;
-        tessera_module_retain(result.module);
-        return true;
+      if (lookupLocked(key, cached)) {
+        if (cached.module || !needModule) {
+          if (!textKey.empty())
+            textKeys[textKey] = key;
+          ++stats.memoryHits;
+          report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
+          result = cached;
+          tessera_module_retain(result.module);
+          return true;
+        }
+        // Bytes from compile() without a module: load them below.
+        entry.bytes = cached.bytes;
+        haveBytes = true;
       }
       mine = std::make_shared<Pending>();
       pending[key] = mine;
     }
   }
+  // Whatever happens below, waiters are released.
+  auto finish = llvm::make_scope_exit([&] {
+    if (!mine)
+      return;
+    std::lock_guard<std::mutex> lock(mutex);
+    mine->done = true;
+    auto it = pending.find(key);
+    if (it != pending.end() && it->second == mine)
+      pending.erase(it);
+    pendingDone.notify_all();
+  });
 
   size_t firstDiagnostic = report.diagnostics.size();
-  Entry entry;
   bool ok = true;
-  if (readDisk(key, needModule, entry, report)) {
+  std::string error;
+  if (haveBytes && (entry.module = loadBytes(*entry.bytes, error))) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++stats.memoryHits;
+    report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
+  } else if (readDisk(key, needModule, entry, report)) {
     std::lock_guard<std::mutex> lock(mutex);
     ++stats.diskHits;
     report.source = TESSERA_JIT_SOURCE_DISK_CACHE;
@@ -556,8 +591,10 @@ bool Session::Impl::obtain(mlir::ModuleOp module, const std::string &textKey,
     ok = compileAndLoad(module, needModule, entry, report);
     if (ok)
       writeDisk(key, *entry.bytes, report);
+    else if (report.firstError().empty())
+      addDiagnostic(report, TESSERA_JIT_ERROR,
+                    "compilation failed without a diagnostic");
   }
-
   if (ok && !textKey.empty() && !cacheDir.empty() &&
       readTextIndex(textKey) != key)
     writeFile(textIndexPath(textKey), key, report);
@@ -570,12 +607,8 @@ bool Session::Impl::obtain(mlir::ModuleOp module, const std::string &textKey,
   }
   if (mine) {
     mine->ok = ok;
-    mine->entry = entry;
     mine->diagnostics.assign(report.diagnostics.begin() + firstDiagnostic,
                              report.diagnostics.end());
-    mine->done = true;
-    pending.erase(key);
-    pendingDone.notify_all();
   }
   // `entry` holds the caller's reference; the memory layer took its own.
   result = entry;
@@ -627,6 +660,20 @@ static bool obtainText(Session::Impl &impl, std::string_view text,
   // (Concurrent misses for it may both load it; both get the same bytes.)
   if (std::string key = impl.readTextIndex(textKey); !key.empty()) {
     Entry entry;
+    {
+      std::lock_guard<std::mutex> lock(impl.mutex);
+      if (impl.memoryEnabled() && impl.lookupLocked(key, entry) &&
+          (entry.module || !needModule)) {
+        impl.textKeys[textKey] = key;
+        ++impl.stats.memoryHits;
+        report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
+        report.cacheKey = key;
+        result = entry;
+        tessera_module_retain(result.module);
+        return true;
+      }
+      entry = Entry();
+    }
     if (impl.readDisk(key, needModule, entry, report)) {
       std::lock_guard<std::mutex> lock(impl.mutex);
       ++impl.stats.diskHits;

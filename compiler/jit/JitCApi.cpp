@@ -21,6 +21,14 @@ static tessera_status_t invalid(const std::string &message) {
                                message.c_str());
 }
 
+extern "C" void tessera_jit_options_init(tessera_jit_options_t *options) {
+  if (!options)
+    return;
+  *options = tessera_jit_options_t{};
+  options->opt_level = -1;
+  options->cache_mode = TESSERA_JIT_CACHE_ENABLED;
+}
+
 extern "C" tessera_status_t
 tessera_jit_create(const tessera_jit_options_t *options, tessera_jit_t *jit) {
   if (!jit)

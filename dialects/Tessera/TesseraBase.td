@@ -60,6 +60,55 @@ def Tessera_EpilogueAttr : EnumAttr<Tessera_Dialect, Tessera_Epilogue,
 }
 
 //===----------------------------------------------------------------------===//
+// Schedules
+//===----------------------------------------------------------------------===//
+
+def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
+  let mnemonic = "schedule";
+  let summary = "how a GPU kernel tiles one op";
+  let description = [{
+    The tiling decision for a tensor-core kernel, as data: a thread block
+    computes a `block_m` x `block_n` tile of the result, stepping through K
+    in `block_k` slices that a `stages`-deep shared-memory pipeline keeps in
+    flight. `warps` is the thread block's size in warps (on sm_90a a
+    multiple of 4: warpgroups). Thread blocks form `cluster_m` x `cluster_n`
+    clusters (sm_90a) and are rasterized in groups of `swizzle` block rows
+    for L2 reuse. `split_k` > 1 splits K across that many thread blocks
+    whose partial sums are reduced.
+
+    An op whose M is dynamic can carry several schedules, each serving the
+    M up to its `max_m` (0: unbounded); the runtime picks one per launch.
+
+    `tessera-gpu-select-schedule` chooses schedules per target and shape; a
+    schedule already on an op is kept (after checking it against the target),
+    so tests and autotuners can pin one:
+
+    ```mlir
+    %c = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128,
+        block_n = 256, block_k = 64, stages = 4, warps = 12, cluster_m = 2>]}
+        : tensor<4096x4096xbf16>, tensor<4096x4096xbf16> -> tensor<4096x4096xbf16>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$block_m,
+    "int64_t":$block_n,
+    "int64_t":$block_k,
+    "int64_t":$stages,
+    "int64_t":$warps,
+    DefaultValuedParameter<"int64_t", "1">:$cluster_m,
+    DefaultValuedParameter<"int64_t", "1">:$cluster_n,
+    DefaultValuedParameter<"int64_t", "1">:$swizzle,
+    DefaultValuedParameter<"int64_t", "1">:$split_k,
+    DefaultValuedParameter<"int64_t", "0">:$max_m
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Tessera_ScheduleArrayAttr
+    : TypedArrayAttrBase<Tessera_ScheduleAttr, "array of schedules">;
+
+//===----------------------------------------------------------------------===//
 // Type constraints
 //===----------------------------------------------------------------------===//
 

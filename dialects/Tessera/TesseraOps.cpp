@@ -94,10 +94,93 @@ static LogicalResult checkDim(Operation *op, StringRef what, StringRef name,
 }
 
 //===----------------------------------------------------------------------===//
+// ScheduleAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                     int64_t blockM, int64_t blockN, int64_t blockK,
+                     int64_t stages, int64_t warps, int64_t clusterM,
+                     int64_t clusterN, int64_t swizzle, int64_t splitK,
+                     int64_t maxM) {
+  // Tensor-core fragments are 16 x 8 x 16 at the smallest.
+  auto multiple = [&](StringRef name, int64_t value,
+                      int64_t of) -> LogicalResult {
+    if (value > 0 && value % of == 0)
+      return success();
+    return emitError() << "'" << name << "' must be a positive multiple of "
+                       << of << ", got " << value;
+  };
+  if (failed(multiple("block_m", blockM, 16)) ||
+      failed(multiple("block_n", blockN, 8)) ||
+      failed(multiple("block_k", blockK, 16)))
+    return failure();
+  if (stages < 1 || stages > 16)
+    return emitError() << "'stages' must be in [1, 16], got " << stages;
+  if (warps < 1 || warps > 32)
+    return emitError() << "'warps' must be in [1, 32] (at most 1024 "
+                          "threads), got "
+                       << warps;
+  for (auto [name, value] : {std::pair<StringRef, int64_t>{"cluster_m",
+                                                           clusterM},
+                             {"cluster_n", clusterN}})
+    if (value < 1 || value > 8 || !llvm::isPowerOf2_64(value))
+      return emitError() << "'" << name
+                         << "' must be a power of 2 in [1, 8], got " << value;
+  if (clusterM * clusterN > 8)
+    return emitError() << "a cluster of " << clusterM << " x " << clusterN
+                       << " exceeds the portable maximum of 8 thread blocks";
+  if (swizzle < 1)
+    return emitError() << "'swizzle' must be >= 1, got " << swizzle;
+  if (splitK < 1)
+    return emitError() << "'split_k' must be >= 1, got " << splitK;
+  if (maxM < 0)
+    return emitError() << "'max_m' must be >= 0 (0: unbounded), got "
+                       << maxM;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
+/// Schedules serve increasing M classes and end with an unbounded one; a
+/// static M takes exactly one.
+static LogicalResult verifySchedules(MatmulOp op) {
+  ArrayAttr schedules = op.getSchedulesAttr();
+  if (!schedules)
+    return success();
+  if (schedules.empty())
+    return op.emitOpError() << "'schedules' must not be empty";
+  int64_t previous = 0;
+  for (auto [i, attr] : llvm::enumerate(schedules)) {
+    int64_t maxM = cast<ScheduleAttr>(attr).getMaxM();
+    bool last = i + 1 == schedules.size();
+    if (last != (maxM == 0))
+      return op.emitOpError()
+             << "'schedules' #" << i << " has max_m = " << maxM
+             << ": only the last schedule, and it always, is unbounded "
+                "(max_m = 0)";
+    if (!last && maxM <= previous)
+      return op.emitOpError() << "'schedules' must have increasing max_m, "
+                                 "but #"
+                              << i << " has " << maxM << " after "
+                              << previous;
+    previous = maxM;
+  }
+  RankedTensorType result = op.getResult().getType();
+  if (schedules.size() > 1 &&
+      !result.isDynamicDim(result.getRank() - 2))
+    return op.emitOpError() << "has a static M (" 
+                            << result.getDimSize(result.getRank() - 2)
+                            << ") but " << schedules.size()
+                            << " schedules; M classes need a dynamic M";
+  return success();
+}
+
 LogicalResult MatmulOp::verify() {
+  if (failed(verifySchedules(*this)))
+    return failure();
   Operation *op = getOperation();
   RankedTensorType aType = getA().getType(), bType = getB().getType();
   RankedTensorType resultType = getResult().getType();

@@ -50,6 +50,11 @@ def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure]> {
         : tensor<?x4096xbf16>, tensor<11008x4096xbf16>, tensor<11008xf32>
         -> tensor<?x11008xbf16>
     ```
+
+    `schedules` (optional) holds the GPU kernel's tiling, one
+    `#tessera.schedule` per class of M (see the attribute); it is chosen by
+    `tessera-gpu-select-schedule` unless the input pins it, and the CPU
+    pipeline ignores it.
   }];
 
   let arguments = (ins Tessera_MatmulTensor:$a,
@@ -59,7 +64,8 @@ def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure]> {
                        UnitAttr:$transpose_b,
                        DefaultValuedAttr<F32Attr, "1.0f">:$alpha,
                        DefaultValuedAttr<Tessera_EpilogueAttr,
-                                         "::mlir::tessera::Epilogue::None">:$epilogue);
+                                         "::mlir::tessera::Epilogue::None">:$epilogue,
+                       OptionalAttr<Tessera_ScheduleArrayAttr>:$schedules);
   let results = (outs RankedTensorOf<[F32, F16, BF16, I32]>:$result);
 
   let assemblyFormat = [{

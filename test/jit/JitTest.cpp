@@ -451,8 +451,11 @@ TEST_F(JitTest, OptionsAreValidatedAndScheduleIsApplied) {
   ASSERT_TRUE(module) << dump(a);
   ASSERT_TRUE(plain->load(kMatmul, b)) << dump(b);
   EXPECT_NE(a.cacheKey, b.cacheKey);
-  std::vector<char> bytes;
+  std::vector<char> bytes, plainBytes;
   ASSERT_TRUE(tuned->compile(kMatmul, bytes, a));
+  ASSERT_TRUE(plain->compile(kMatmul, plainBytes, b));
+  // The schedule reached code generation: the objects differ.
+  EXPECT_NE(bytes, plainBytes);
   EXPECT_EQ(checkAgainstReference(module.get(), bytes, "f", 17, 5), "");
 }
 
@@ -480,6 +483,52 @@ TEST_F(JitTest, CacheModes) {
   EXPECT_TRUE(llvm::sys::fs::directory_iterator(cacheDir, ec) ==
               llvm::sys::fs::directory_iterator())
       << "memory-only mode wrote to disk";
+}
+
+TEST_F(JitTest, CompiledBytesAreLoadedWithoutRecompiling) {
+  Options memoryOnly;
+  memoryOnly.cacheMode = TESSERA_JIT_CACHE_MEMORY_ONLY;
+  memoryOnly.memoryCacheEntries = 1;
+  std::unique_ptr<Session> session = makeSession(memoryOnly);
+  Report report;
+  std::vector<char> bytes;
+  ASSERT_TRUE(session->compile(kMatmul, bytes, report)) << dump(report);
+  Module module = session->load(kMatmul, report);
+  ASSERT_TRUE(module) << dump(report);
+  EXPECT_EQ(report.source, TESSERA_JIT_SOURCE_MEMORY_CACHE);
+  EXPECT_EQ(session->stats().compiles, 1u);
+  // Evicted from the cache, the module the caller holds still runs.
+  ASSERT_TRUE(session->load(kFamilies[2].text, report)) << dump(report);
+  EXPECT_EQ(checkAgainstReference(module.get(), bytes, "f", 3, 9), "");
+}
+
+TEST_F(JitTest, ConcurrentFailuresShareTheDiagnostics) {
+  std::unique_ptr<Session> session = makeSession();
+  // Verifier-valid, refused by the compiler: every thread gets the error.
+  const char *refused = R"mlir(
+func.func @f(%a: tensor<4x8xf8E4M3FN>, %b: tensor<8x4xf8E4M3FN>) -> tensor<4x4xf32> {
+  %0 = tessera.matmul %a, %b : tensor<4x8xf8E4M3FN>, tensor<8x4xf8E4M3FN> -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+})mlir";
+  constexpr int kThreads = 8;
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      Report report;
+      if (!session->load(refused, report, "fp8.mlir"))
+        errors[t] = report.firstError();
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_NE(errors[t].find("fp8.mlir:3:"), std::string::npos)
+        << "thread " << t << ": " << errors[t];
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_NE(errors[t].find("fp8 element types are not supported"),
+              std::string::npos)
+        << errors[t];
+  EXPECT_GE(session->stats().compiles, 1u);
 }
 
 TEST_F(JitTest, ModuleBuiltByTheCaller) {
@@ -558,8 +607,9 @@ TEST_F(JitTest, ManyThreadsCompileAndRunAtOnce) {
 }
 
 TEST_F(JitTest, CApi) {
-  tessera_jit_options_t options = {};
-  options.opt_level = -1;
+  tessera_jit_options_t options;
+  tessera_jit_options_init(&options);
+  EXPECT_EQ(options.opt_level, -1);
   options.cache_dir = cacheDir.c_str();
   tessera_jit_t jit = nullptr;
   ASSERT_EQ(tessera_jit_create(&options, &jit), nullptr);

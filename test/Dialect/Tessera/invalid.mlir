@@ -595,3 +595,123 @@ func.func @spgemm_dense_result(%a: tensor<8x8xf32, #CSR>, %b: tensor<8x4xf32, #C
   %y = tessera.spgemm %a, %b : tensor<8x8xf32, #CSR>, tensor<8x4xf32, #CSR> -> tensor<8x4xf32>
   return %y : tensor<8x4xf32>
 }
+
+// -----
+
+func.func @schedule_0(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_m' must be a positive multiple of 16, got 24}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 24, block_n = 64, block_k = 64, stages = 2, warps = 4>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_1(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_n' must be a positive multiple of 8, got 0}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 0, block_k = 64, stages = 2, warps = 4>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_2(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_k' must be a positive multiple of 16, got 8}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 8, stages = 2, warps = 4>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_3(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'stages' must be in [1, 16], got 0}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 0, warps = 4>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_4(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'warps' must be in [1, 32] (at most 1024 threads), got 33}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 33>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_5(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'cluster_n' must be a power of 2 in [1, 8], got 3}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, cluster_n = 3>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_6(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{a cluster of 4 x 4 exceeds the portable maximum of 8 thread blocks}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, cluster_m = 4, cluster_n = 4>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_7(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'swizzle' must be >= 1, got 0}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, swizzle = 0>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_8(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'split_k' must be >= 1, got 0}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, split_k = 0>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_9(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'max_m' must be >= 0 (0: unbounded), got -1}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, max_m = -1>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedules_0(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'tessera.matmul' op 'schedules' must not be empty}}
+  %0 = tessera.matmul %a, %b {schedules = []} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedules_1(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'schedules' #0 has max_m = 64: only the last schedule, and it always, is unbounded (max_m = 0)}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, max_m = 64>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedules_2(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'schedules' #0 has max_m = 0: only the last schedule, and it always, is unbounded (max_m = 0)}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4>, #tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedules_3(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'schedules' must have increasing max_m, but #1 has 32 after 64}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, max_m = 64>, #tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, max_m = 32>, #tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedules_4(%a: tensor<16x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<16x32xf32> {
+  // expected-error @+1 {{has a static M (16) but 2 schedules; M classes need a dynamic M}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, max_m = 64>, #tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4>]} : tensor<16x64xbf16>, tensor<64x32xbf16> -> tensor<16x32xf32>
+  return %0 : tensor<16x32xf32>
+}

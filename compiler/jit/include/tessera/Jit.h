@@ -86,7 +86,8 @@ struct Stats {
 };
 
 /// A compiler session. Thread-safe: any number of threads may call it at
-/// once; concurrent calls for the same input compile it once.
+/// once; with the memory cache on, concurrent calls for the same input
+/// compile it once.
 class Session {
 public:
   /// Validates `options`; on failure returns null and sets `error`.

@@ -34,12 +34,13 @@ typedef enum tessera_jit_cache_mode_t {
   TESSERA_JIT_CACHE_DISABLED = 2
 } tessera_jit_cache_mode_t;
 
-/** Session options. Zero-initialize, then set what differs from the
- * defaults; NULL fields take their default. */
+/** Session options. Fill with tessera_jit_options_init, then set what
+ * differs from the defaults; NULL strings take their default. */
 typedef struct tessera_jit_options_t {
   /** "cpu" (default), "sm_90a" or "sm_80". */
   const char *target;
-  /** Optimization level 0-3; negative means the default, 2. */
+  /** Optimization level 0-3 (0 is -O0, not the default); negative means
+   * the default, 2. */
   int opt_level;
   /** Schedule overrides, "key=value" pairs separated by commas (CPU keys:
    * m-tile, n-tile, vector-width). */
@@ -52,6 +53,10 @@ typedef struct tessera_jit_options_t {
    * dropped first); 0 means the default, 64. */
   size_t memory_cache_entries;
 } tessera_jit_options_t;
+
+/** Sets every field of `options` to its default (opt_level -1, NULL
+ * strings, cache enabled). */
+void tessera_jit_options_init(tessera_jit_options_t *options);
 
 typedef struct tessera_jit *tessera_jit_t;
 
@@ -103,8 +108,9 @@ void tessera_jit_report_free(tessera_jit_report_t report);
 /** Compiles MLIR text (`size` bytes; `buffer_name` names it in diagnostics,
  * may be NULL) and loads the result. On success `*module` is a new
  * reference the caller releases with tessera_module_release. `report` may be
- * NULL; when not, `*report` is set (also on failure) and freed by the
- * caller. Invalid IR fails with TESSERA_STATUS_INVALID_ARGUMENT and the
+ * NULL; when not, `*report` is set once the arguments are valid (also when
+ * the compile fails) and freed by the caller; on a NULL-argument error it
+ * is NULL. Invalid IR fails with TESSERA_STATUS_INVALID_ARGUMENT and the
  * diagnostics in the report; the status message is the first error. */
 tessera_status_t tessera_jit_load_string(tessera_jit_t jit, const char *text,
                                          size_t size, const char *buffer_name,

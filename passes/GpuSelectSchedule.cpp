@@ -1,0 +1,208 @@
+//===- GpuSelectSchedule.cpp - tessera-gpu-select-schedule ----------------===//
+//
+// Chooses the #tessera.schedule of every tessera.matmul for a GPU target
+// and checks schedules that are already there. The heuristic is documented
+// in Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/Tessera/TesseraOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::tessera {
+#define GEN_PASS_DEF_TESSERAGPUSELECTSCHEDULE
+#include "passes/Passes.h.inc"
+} // namespace mlir::tessera
+
+using namespace mlir;
+using namespace mlir::tessera;
+
+namespace {
+
+/// What the heuristic and the checks need to know about a target.
+struct GpuTarget {
+  bool hopper;
+  int64_t numSMs;
+  int64_t sharedMemoryBytes;
+};
+
+std::optional<GpuTarget> getGpuTarget(StringRef name) {
+  if (name == "sm_90a")
+    return GpuTarget{true, 132, 227 * 1024};
+  if (name == "sm_80")
+    return GpuTarget{false, 108, 163 * 1024};
+  return std::nullopt;
+}
+
+/// The GEMM a matmul op computes, as far as the schedule cares.
+struct GemmShape {
+  int64_t batch = 1; // ShapedType::kDynamic when unknown
+  int64_t m, n, k;   // ShapedType::kDynamic when dynamic
+  int64_t elementBytes;
+};
+
+GemmShape getGemmShape(MatmulOp op) {
+  RankedTensorType a = op.getA().getType(), b = op.getB().getType();
+  RankedTensorType result = op.getResult().getType();
+  int64_t rank = result.getRank();
+  GemmShape shape;
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    shape.batch = ShapedType::isDynamic(result.getDimSize(d)) ||
+                          ShapedType::isDynamic(shape.batch)
+                      ? ShapedType::kDynamic
+                      : shape.batch * result.getDimSize(d);
+  shape.m = result.getDimSize(rank - 2);
+  shape.n = result.getDimSize(rank - 1);
+  shape.k = op.getTransposeA() ? a.getDimSize(a.getRank() - 2)
+                               : a.getDimSize(a.getRank() - 1);
+  if (ShapedType::isDynamic(shape.k))
+    shape.k = op.getTransposeB() ? b.getDimSize(b.getRank() - 1)
+                                 : b.getDimSize(b.getRank() - 2);
+  shape.elementBytes =
+      llvm::divideCeil(a.getElementType().getIntOrFloatBitWidth(), 8);
+  return shape;
+}
+
+/// The split of K that fills the SMs when the grid alone does not.
+int64_t chooseSplitK(const GpuTarget &target, const GemmShape &shape,
+                     int64_t maxM, int64_t blockM, int64_t blockN,
+                     int64_t blockK) {
+  int64_t m = ShapedType::isDynamic(shape.m) ? maxM : shape.m;
+  if (m <= 0 || ShapedType::isDynamic(shape.n) ||
+      ShapedType::isDynamic(shape.k) || ShapedType::isDynamic(shape.batch))
+    return 1;
+  int64_t grid = shape.batch * llvm::divideCeil(m, blockM) *
+                 llvm::divideCeil(shape.n, blockN);
+  if (grid >= target.numSMs)
+    return 1;
+  int64_t split = target.numSMs / grid;
+  // At least 4 block_k steps per split, so the pipeline still fills.
+  split = std::min(split, shape.k / (4 * blockK));
+  return std::max<int64_t>(split, 1);
+}
+
+/// The schedule of the M class up to `maxM` (0: unbounded).
+ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
+                            const GemmShape &shape, int64_t maxM) {
+  int64_t e = shape.elementBytes;
+  int64_t blockM, blockN, blockK, stages, warps, clusterM = 1, swizzle = 1;
+  bool skinny = maxM > 0 && maxM <= 64;
+  bool medium = maxM > 64 && maxM <= 256;
+  if (target.hopper && skinny) {
+    blockM = 64, blockN = 128, blockK = 256 / e, stages = 4, warps = 8;
+  } else if (target.hopper && medium) {
+    blockM = 128, blockN = 128, blockK = 128 / e, stages = 5, warps = 12;
+    swizzle = 8;
+  } else if (target.hopper) {
+    blockM = 128, blockN = 256, blockK = 128 / e, stages = 4, warps = 12;
+    clusterM = 2, swizzle = 8;
+  } else if (skinny) {
+    blockM = 32, blockN = 64, blockK = 64, stages = 4, warps = 4;
+  } else {
+    blockM = 128, blockN = 128, blockK = 32, stages = 4, warps = 8;
+    swizzle = 8;
+  }
+  if (!ShapedType::isDynamic(shape.n) && shape.n < 128)
+    blockN = std::min<int64_t>(blockN, 64);
+  int64_t splitK =
+      chooseSplitK(target, shape, maxM, blockM, blockN, blockK);
+  return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, warps,
+                           clusterM, /*cluster_n=*/1, swizzle, splitK, maxM);
+}
+
+/// Checks `schedule` against `target` for `op`; emits an error naming the
+/// parameter at fault.
+LogicalResult checkSchedule(MatmulOp op, StringRef targetName,
+                            const GpuTarget &target, const GemmShape &shape,
+                            ScheduleAttr s) {
+  auto fail = [&]() {
+    return op.emitOpError() << "schedule " << s << " does not fit "
+                            << targetName << ": ";
+  };
+  int64_t bytes = s.getStages() * (s.getBlockM() + s.getBlockN()) *
+                  s.getBlockK() * shape.elementBytes;
+  if (bytes > target.sharedMemoryBytes)
+    return fail() << "its pipeline needs " << bytes
+                  << " bytes of shared memory (stages x (block_m + block_n) "
+                     "x block_k x "
+                  << shape.elementBytes << "), more than the "
+                  << target.sharedMemoryBytes << " available";
+  if (target.hopper) {
+    if (s.getBlockM() % 64)
+      return fail() << "block_m must be a multiple of 64 (the wgmma M)";
+    if (s.getBlockN() % 8 || s.getBlockN() > 256)
+      return fail() << "block_n must be a multiple of 8 up to 256 (the "
+                       "wgmma N)";
+    if (s.getWarps() % 4)
+      return fail() << "warps must be a multiple of 4 (whole warpgroups)";
+    if ((s.getBlockK() * shape.elementBytes) % 128)
+      return fail() << "a block_k row must be a multiple of 128 bytes (the "
+                       "TMA swizzle)";
+  } else if (s.getClusterM() != 1 || s.getClusterN() != 1) {
+    return fail() << "thread block clusters need sm_90";
+  }
+  return success();
+}
+
+struct GpuSelectSchedulePass
+    : tessera::impl::TesseraGpuSelectScheduleBase<GpuSelectSchedulePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    std::optional<GpuTarget> gpu = getGpuTarget(target);
+    if (!gpu) {
+      getOperation().emitError()
+          << "tessera-gpu-select-schedule: unknown target '" << target
+          << "' (expected sm_90a or sm_80)";
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    WalkResult result = getOperation().walk([&](MatmulOp op) {
+      // The op's verifier has made 'a' and 'b' agree.
+      Type a = op.getA().getType().getElementType();
+      bool half = isa<BFloat16Type, Float16Type>(a);
+      bool fp8 = isa<Float8E4M3FNType, Float8E5M2Type>(a);
+      if (!half && !(fp8 && gpu->hopper)) {
+        op.emitOpError() << "has " << a << " operands 'a' and 'b': "
+                         << target << " tensor-core GEMMs take bf16 or f16"
+                         << (gpu->hopper ? ", or f8E4M3FN / f8E5M2" : "");
+        return WalkResult::interrupt();
+      }
+      GemmShape shape = getGemmShape(op);
+      if (ArrayAttr pinned = op.getSchedulesAttr()) {
+        for (Attribute attr : pinned)
+          if (failed(checkSchedule(op, target, *gpu, shape,
+                                   cast<ScheduleAttr>(attr))))
+            return WalkResult::interrupt();
+        return WalkResult::advance();
+      }
+      SmallVector<Attribute> schedules;
+      if (!ShapedType::isDynamic(shape.m)) {
+        // One class: the static M itself (0 would mean unbounded).
+        ScheduleAttr s = chooseSchedule(ctx, *gpu, shape, shape.m);
+        schedules.push_back(ScheduleAttr::get(
+            ctx, s.getBlockM(), s.getBlockN(), s.getBlockK(), s.getStages(),
+            s.getWarps(), s.getClusterM(), s.getClusterN(), s.getSwizzle(),
+            s.getSplitK(), /*max_m=*/0));
+      } else {
+        SmallVector<int64_t> classes = {64};
+        if (gpu->hopper)
+          classes.push_back(256);
+        classes.push_back(0);
+        for (int64_t maxM : classes)
+          schedules.push_back(chooseSchedule(ctx, *gpu, shape, maxM));
+      }
+      op.setSchedulesAttr(ArrayAttr::get(ctx, schedules));
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
