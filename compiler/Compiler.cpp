@@ -9,6 +9,7 @@
 
 #include "compiler/CpuCodegen.h"
 #include "compiler/CpuPipeline.h"
+#include "compiler/GpuCodegen.h"
 #include "compiler/ReferenceProgram.h"
 #include "compiler/Signatures.h"
 #include "runtime/lib/Artifact.h"
@@ -25,14 +26,13 @@ using namespace mlir;
 using namespace mlir::tessera;
 namespace artifact = ::tessera::artifact;
 
+static bool isGpuTarget(StringRef target) {
+  return target == "sm_90a" || target == "sm_80";
+}
+
 static LogicalResult checkTarget(ModuleOp module, StringRef target) {
-  if (target == "cpu")
+  if (target == "cpu" || isGpuTarget(target))
     return success();
-  if (target == "sm_90a" || target == "sm_80")
-    return module.emitError()
-           << "target '" << target
-           << "' is not implemented yet: GPU code generation comes with the "
-              "tensor-core GEMM work; use --target cpu";
   return module.emitError()
          << "unknown target '" << target << "' (expected cpu, sm_90a or sm_80)";
 }
@@ -54,6 +54,8 @@ mlir::tessera::getPipelineString(ModuleOp module,
                                  const CompileOptions &options) {
   if (failed(checkTarget(module, options.target)))
     return failure();
+  if (isGpuTarget(options.target))
+    return getGpuPipelineString(options.target);
   FailureOr<CpuPipelineOptions> cpu = getCpuOptions(module, options);
   if (failed(cpu))
     return failure();
@@ -72,10 +74,96 @@ static LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
   return pm.run(module);
 }
 
+/// The graph as written (helpers inlined, named ops generalized) is the
+/// reference program of tessera-run --check.
+static LogicalResult buildReference(ModuleOp module, std::string &reference) {
+  OwningOpRef<ModuleOp> graph = module.clone();
+  if (failed(runPipeline(*graph,
+                         "inline,symbol-dce,canonicalize,"
+                         "linalg-generalize-named-ops",
+                         CompileOptions())))
+    return failure();
+  std::string skipped;
+  reference = serializeReferenceProgram(*graph, skipped);
+  if (!skipped.empty())
+    module.emitWarning() << "no reference for tessera-run --check: "
+                         << StringRef(skipped).rtrim();
+  return success();
+}
+
+/// Packs the manifest and the sections into a `.tsm` artifact.
+static FailureOr<std::vector<char>>
+packArtifact(ModuleOp module, const artifact::Manifest &manifestDesc,
+             std::vector<artifact::Section> sections) {
+  if (std::string error = artifact::verifyManifest(manifestDesc);
+      !error.empty())
+    return module.emitError() << "invalid manifest: " << error;
+  std::string manifest = artifact::printManifest(manifestDesc);
+  artifact::Section section;
+  section.kind = artifact::SectionKind::Manifest;
+  section.bytes.assign(manifest.begin(), manifest.end());
+  sections.insert(sections.begin(), section);
+  std::vector<uint8_t> bytes = artifact::writeArtifact(sections);
+  return std::vector<char>(bytes.begin(), bytes.end());
+}
+
+static artifact::Section makeSection(artifact::SectionKind kind,
+                                     StringRef bytes) {
+  artifact::Section section;
+  section.kind = kind;
+  section.bytes.assign(bytes.begin(), bytes.end());
+  return section;
+}
+
+/// The GPU targets: kernels, PTX (and a cubin) and launch plans.
+static FailureOr<std::vector<char>>
+compileGpu(ModuleOp module, const CompileOptions &options) {
+  if (options.emit == EmitKind::LLVM || options.emit == EmitKind::Object)
+    return module.emitError() << "--emit llvm and --emit obj are for the "
+                                 "cpu target; GPU targets emit ptx, mlir "
+                                 "or tsm";
+  if (!options.schedule.empty())
+    return module.emitError()
+           << "schedule overrides for GPU targets are written on the op "
+              "(the 'schedules' attribute of tessera.matmul)";
+  std::string reference;
+  if (options.emit == EmitKind::Artifact &&
+      failed(buildReference(module, reference)))
+    return failure();
+  FailureOr<GpuProgram> program =
+      compileForGpu(module, options.target, options.configurePassManager);
+  if (failed(program))
+    return failure();
+  if (options.emit == EmitKind::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module.print(os);
+    return std::vector<char>(text.begin(), text.end());
+  }
+  if (options.emit == EmitKind::Ptx)
+    return std::vector<char>(program->ptx.begin(), program->ptx.end());
+  artifact::Manifest manifest;
+  manifest.target = options.target;
+  manifest.functions = program->functions;
+  std::vector<artifact::Section> sections;
+  sections.push_back(makeSection(artifact::SectionKind::Ptx, program->ptx));
+  if (!program->cubin.empty())
+    sections.push_back(makeSection(
+        artifact::SectionKind::Cubin,
+        StringRef(program->cubin.data(), program->cubin.size())));
+  sections.push_back(makeSection(artifact::SectionKind::Reference, reference));
+  return packArtifact(module, manifest, std::move(sections));
+}
+
 FailureOr<std::vector<char>>
 mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   if (failed(verify(module)) || failed(checkTarget(module, options.target)))
     return failure();
+  if (isGpuTarget(options.target))
+    return compileGpu(module, options);
+  if (options.emit == EmitKind::Ptx)
+    return module.emitError() << "--emit ptx needs a GPU target (sm_90a or "
+                                 "sm_80)";
   // LLVM's x86 backend has no fp8 arithmetic and Tessera does not emulate it
   // on the CPU yet.
   WalkResult fp8 = module.walk([](Operation *op) {
@@ -111,22 +199,10 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
     }
   }
 
-  // The graph as written (helpers inlined, named ops generalized) is the
-  // reference program of tessera-run --check.
   std::string reference;
-  if (options.emit == EmitKind::Artifact) {
-    OwningOpRef<ModuleOp> graph = module.clone();
-    if (failed(runPipeline(*graph,
-                           "inline,symbol-dce,canonicalize,"
-                           "linalg-generalize-named-ops",
-                           CompileOptions())))
-      return failure();
-    std::string skipped;
-    reference = serializeReferenceProgram(*graph, skipped);
-    if (!skipped.empty())
-      module.emitWarning() << "no reference for tessera-run --check: "
-                           << StringRef(skipped).rtrim();
-  }
+  if (options.emit == EmitKind::Artifact &&
+      failed(buildReference(module, reference)))
+    return failure();
 
   if (failed(runPipeline(module, getCpuGraphPipelineString(), options)))
     return failure();
@@ -171,17 +247,9 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   // The object is built for this host's psABI level: a machine below it
   // refuses the artifact instead of faulting.
   manifestDesc.cpuFeatures.push_back(getHostCpuLevel());
-  if (std::string error = artifact::verifyManifest(manifestDesc);
-      !error.empty())
-    return module.emitError() << "invalid manifest: " << error;
-  std::string manifest = artifact::printManifest(manifestDesc);
-  std::vector<artifact::Section> sections(3);
-  sections[0].kind = artifact::SectionKind::Manifest;
-  sections[0].bytes.assign(manifest.begin(), manifest.end());
-  sections[1].kind = artifact::SectionKind::CpuObject;
-  sections[1].bytes.assign(shared->begin(), shared->end());
-  sections[2].kind = artifact::SectionKind::Reference;
-  sections[2].bytes.assign(reference.begin(), reference.end());
-  std::vector<uint8_t> bytes = artifact::writeArtifact(sections);
-  return std::vector<char>(bytes.begin(), bytes.end());
+  std::vector<artifact::Section> sections;
+  sections.push_back(makeSection(artifact::SectionKind::CpuObject,
+                                 StringRef(shared->data(), shared->size())));
+  sections.push_back(makeSection(artifact::SectionKind::Reference, reference));
+  return packArtifact(module, manifestDesc, std::move(sections));
 }

@@ -18,7 +18,7 @@
 namespace mlir::tessera {
 
 /// What to produce.
-enum class EmitKind { MLIR, LLVM, Object, Artifact };
+enum class EmitKind { MLIR, LLVM, Object, Ptx, Artifact };
 
 struct CompileOptions {
   /// "cpu" (default), "sm_90a" or "sm_80".

@@ -16,12 +16,15 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void mlir::tessera::registerTesseraAndUpstreamDialects(
     DialectRegistry &registry) {
   registry.insert<TesseraDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // gpu-module-to-binary translates gpu.module (NVVM) to LLVM IR.
+  registerAllToLLVMIRTranslations(registry);
 }
 
 void mlir::tessera::registerTesseraAndUpstreamPasses() {

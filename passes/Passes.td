@@ -157,4 +157,53 @@ def TesseraGpuSelectSchedule
   ];
 }
 
+def TesseraGpuBuildMatmulKernels
+    : Pass<"tessera-gpu-build-matmul-kernels", "::mlir::ModuleOp"> {
+  let summary = "Build the tensor-core kernels of every matmul's schedules";
+  let description = [{
+    For every schedule of every `tessera.matmul` (see
+    `tessera-gpu-select-schedule`), adds a kernel to the
+    `gpu.module @tessera_kernels` of the module and lists the kernels on the
+    op (`tessera.kernels`, in schedule order; each `gpu.func` carries its
+    dynamic shared memory in `tessera.shared_memory`). The op itself stays:
+    the compiler turns the kernels into the artifact's launch plan.
+
+    Kernel (mma.sync, sm_80 and later): a thread block computes a
+    `block_m` x `block_n` tile with `warps` warps arranged as squarely as
+    16 x 16 warp tiles allow. A `stages`-deep ring of shared-memory buffers
+    (rows padded by 16 bytes against bank conflicts) is filled by
+    `cp.async` 16-byte copies, zero-filled past M, N and K; each 16-wide k
+    step loads fragments with `ldmatrix` (`.trans` for transposed
+    operands) and issues `mma.sync.m16n8k16` with f32 accumulators held in
+    registers. Operands whose contiguous dimension is not a static multiple
+    of 8 elements are loaded element by element into a single buffer
+    instead. Blocks are rasterized in groups of `swizzle` block rows; the
+    grid's z dimension is the batch (an operand with batch 1 broadcasts).
+    The epilogue applies alpha, the bias, the activation and the output
+    cast in registers and stores with bounds checks.
+
+    With `split_k` > 1, the grid's z dimension also enumerates the K
+    splits, partial sums are added atomically into a zeroed f32 workspace,
+    and a second kernel (`<kernel>_epilogue`, one thread per element)
+    applies the epilogue.
+
+    Not yet: the sm_90a wgmma/TMA kernels (sm_90a gets the mma.sync
+    kernels, which Hopper runs).
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",
+           "GPU target: sm_90a or sm_80">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // TESSERA_PASSES_TD

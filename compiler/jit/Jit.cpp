@@ -564,7 +564,7 @@ bool Session::Impl::obtain(mlir::ModuleOp module, const std::string &textKey,
     }
   }
   // Whatever happens below, waiters are released.
-  auto finish = llvm::make_scope_exit([&] {
+  llvm::scope_exit finish([&] {
     if (!mine)
       return;
     std::lock_guard<std::mutex> lock(mutex);

@@ -460,6 +460,221 @@ std::vector<std::string_view> splitTokens(std::string_view line, bool &ok) {
     start = end + 1;
   }
 }
+
+//===--- Plans ------------------------------------------------------------===//
+
+std::string plural(size_t n, const char *word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+const char *const kAxes[3] = {"x", "y", "z"};
+
+/// The largest block dimensions CUDA allows, and the largest block.
+constexpr int64_t kMaxBlock[3] = {1024, 1024, 64};
+constexpr int64_t kMaxBlockThreads = 1024;
+
+/// The argument, result or buffer of `fn` called `name`, or null; `kind`
+/// becomes "arg", "result" or "buffer".
+const ValueDesc *findValue(const FunctionDesc &fn, std::string_view name,
+                           const char *&kind) {
+  const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results,
+                                            &fn.buffers};
+  const char *kinds[3] = {"arg", "result", "buffer"};
+  for (int l = 0; l < 3; ++l)
+    for (const ValueDesc &v : *lists[l])
+      if (v.name == name) {
+        kind = kinds[l];
+        return &v;
+      }
+  return nullptr;
+}
+
+/// Whether some argument of `fn` has a dimension `sN`.
+bool isBoundSymbol(const FunctionDesc &fn, int64_t symbol) {
+  for (const ValueDesc &v : fn.args)
+    for (int64_t s : v.symbols)
+      if (s == symbol)
+        return true;
+  return false;
+}
+
+/// Parses `text` and checks that the arguments bind its symbols.
+std::string checkBoundExpression(const FunctionDesc &fn,
+                                 std::string_view text) {
+  Expression e;
+  if (std::string error = parseExpression(text, e); !error.empty())
+    return error;
+  for (int64_t symbol : e.symbols())
+    if (!isBoundSymbol(fn, symbol))
+      return "symbol s" + std::to_string(symbol) + " in '" + std::string(text) +
+             "' is not bound by an argument";
+  return "";
+}
+
+/// A result or buffer of a GPU function, which the runtime allocates: every
+/// size is a number or a symbol an argument binds.
+std::string checkAllocatedDims(const FunctionDesc &fn, const ValueDesc &v) {
+  for (size_t d = 0; d < v.dims.size() && d < v.symbols.size(); ++d) {
+    if (v.dims[d] >= 0)
+      continue;
+    if (v.symbols[d] < 0)
+      return "dimension " + std::to_string(d) +
+             " is '?', but the runtime allocates this value: its sizes must "
+             "be numbers or symbols bound by the arguments";
+    if (!isBoundSymbol(fn, v.symbols[d]))
+      return "dimension " + std::to_string(d) + " is s" +
+             std::to_string(v.symbols[d]) + ", which no argument binds";
+  }
+  return "";
+}
+
+/// Checks that no arg, result or buffer of the GPU function `fn` is called
+/// `name` yet (plans name values without saying which list they are in).
+std::string checkUniqueValueName(const FunctionDesc &fn,
+                                 const std::string &name) {
+  const char *other = nullptr;
+  if (findValue(fn, name, other))
+    return "duplicate value name '" + name + "' in function '" + fn.name +
+           "' (" + (std::string(other) == "arg" ? "an " : "a ") + other +
+           " has it; the args, results and buffers of a GPU function need "
+           "distinct names)";
+  return "";
+}
+
+std::string checkCondition(const FunctionDesc &fn, std::string_view text) {
+  Condition c;
+  if (std::string error = parseCondition(text, c); !error.empty())
+    return error;
+  for (const Expression *e : {&c.lhs, &c.rhs})
+    for (int64_t symbol : e->symbols())
+      if (!isBoundSymbol(fn, symbol))
+        return "condition '" + std::string(text) + "': symbol s" +
+               std::to_string(symbol) + " is not bound by an argument";
+  return "";
+}
+
+std::string checkMemset(const FunctionDesc &fn, const std::string &name) {
+  const char *kind = nullptr;
+  if (!findValue(fn, name, kind))
+    return "memset of '" + name + "', which is no result or buffer of "
+           "function '" + fn.name + "'";
+  if (std::string(kind) == "arg")
+    return "memset of argument '" + name + "' (arguments are read-only)";
+  return "";
+}
+
+std::string checkLaunch(const FunctionDesc &fn, const LaunchStep &l) {
+  if (!isValidSymbol(l.kernel))
+    return "invalid kernel name '" + l.kernel + "' (expected a C identifier)";
+  std::string what = "launch '" + l.kernel + "': ";
+  for (int i = 0; i < 3; ++i)
+    if (std::string e = checkBoundExpression(fn, l.grid[i]); !e.empty())
+      return what + "grid " + kAxes[i] + ": " + e;
+  int64_t threads = 1;
+  for (int i = 0; i < 3; ++i) {
+    if (l.block[i] < 1)
+      return what + "block " + kAxes[i] + " is " + std::to_string(l.block[i]) +
+             " (must be >= 1)";
+    if (l.block[i] > kMaxBlock[i])
+      return what + "block " + kAxes[i] + " is " + std::to_string(l.block[i]) +
+             " (at most " + std::to_string(kMaxBlock[i]) + ")";
+    threads *= l.block[i];
+  }
+  if (threads > kMaxBlockThreads)
+    return what + "a block of " + std::to_string(l.block[0]) + "x" +
+           std::to_string(l.block[1]) + "x" + std::to_string(l.block[2]) +
+           " threads exceeds " + std::to_string(kMaxBlockThreads);
+  if (l.sharedMemoryBytes < 0 || l.sharedMemoryBytes > 0xffffffffLL)
+    return what + "smem " + std::to_string(l.sharedMemoryBytes) +
+           " is outside [0, 4294967295]";
+  for (size_t p = 0; p < l.params.size(); ++p) {
+    const KernelParam &param = l.params[p];
+    std::string where = what + "param " + std::to_string(p) + " ";
+    switch (param.kind) {
+    case KernelParam::Kind::Memref: {
+      const char *kind = nullptr;
+      if (!findValue(fn, param.value, kind))
+        return where + "'memref:" + param.value +
+               "' names no argument, result or buffer";
+      break;
+    }
+    case KernelParam::Kind::I64:
+    case KernelParam::Kind::I32: {
+      std::string text = (param.kind == KernelParam::Kind::I64 ? "'i64:"
+                                                               : "'i32:") +
+                         param.value + "'";
+      if (std::string e = checkBoundExpression(fn, param.value); !e.empty())
+        return where + text + ": " + e;
+      break;
+    }
+    default:
+      return where + "has an unknown kind";
+    }
+  }
+  return "";
+}
+
+std::string printParam(const KernelParam &p) {
+  switch (p.kind) {
+  case KernelParam::Kind::Memref:
+    return "memref:" + p.value;
+  case KernelParam::Kind::I64:
+    return "i64:" + p.value;
+  case KernelParam::Kind::I32:
+    return "i32:" + p.value;
+  }
+  return "?:" + p.value;
+}
+
+/// Parses a `launch` line's tokens into `out`; returns "" or the problem.
+std::string parseLaunch(const std::vector<std::string_view> &tokens,
+                        LaunchStep &out) {
+  if (tokens.size() < 13)
+    return "'launch' expects '<kernel> grid <x> <y> <z> block <x> <y> <z> "
+           "smem <bytes> params <param>...', got " +
+           std::to_string(tokens.size() - 1) + " operands";
+  out.kernel = std::string(tokens[1]);
+  struct Keyword {
+    size_t at;
+    const char *word, *after;
+  };
+  const Keyword keywords[] = {{2, "grid", "the kernel name"},
+                              {6, "block", "the grid"},
+                              {10, "smem", "the block"},
+                              {12, "params", "smem"}};
+  for (const Keyword &k : keywords)
+    if (tokens[k.at] != k.word)
+      return "'launch': expected '" + std::string(k.word) + "' after " +
+             k.after + ", got '" + std::string(tokens[k.at]) + "'";
+  std::string what = "launch '" + out.kernel + "': ";
+  for (int i = 0; i < 3; ++i) {
+    out.grid[i] = std::string(tokens[3 + i]);
+    if (!parseNumber(tokens[7 + i], out.block[i]))
+      return what + "block " + kAxes[i] + " '" + std::string(tokens[7 + i]) +
+             "' is not a number";
+  }
+  if (!parseNumber(tokens[11], out.sharedMemoryBytes))
+    return what + "smem '" + std::string(tokens[11]) + "' is not a number";
+  for (size_t t = 13; t < tokens.size(); ++t) {
+    std::string_view token = tokens[t];
+    KernelParam param;
+    if (token.substr(0, 7) == "memref:") {
+      param.kind = KernelParam::Kind::Memref;
+      param.value = std::string(token.substr(7));
+    } else if (token.substr(0, 4) == "i64:") {
+      param.kind = KernelParam::Kind::I64;
+      param.value = std::string(token.substr(4));
+    } else if (token.substr(0, 4) == "i32:") {
+      param.kind = KernelParam::Kind::I32;
+      param.value = std::string(token.substr(4));
+    } else {
+      return what + "param '" + std::string(token) +
+             "' (expected memref:<value>, i64:<expr> or i32:<expr>)";
+    }
+    out.params.push_back(std::move(param));
+  }
+  return "";
+}
 } // namespace
 
 const char *tessera::artifact::getDTypeName(DType dtype) {
@@ -489,10 +704,17 @@ std::string tessera::artifact::parseManifest(std::string_view text,
     return "manifest line " + std::to_string(lineNo) + ": " + what;
   };
   bool haveTarget = false;
+  bool gpu = false;
   size_t targetLine = 0;
   FunctionDesc *current = nullptr;
   size_t functionLine = 0;
   std::vector<size_t> functionLines;
+  // Where the current function is: 0 args, 1 results, 2 buffers, 3 variants;
+  // the line of its `variant always` and of its last variant.
+  int stage = 0;
+  size_t alwaysLine = 0, variantLine = 0;
+  static const char *const kStageNames[] = {"arg", "result", "buffer",
+                                            "variant"};
 
   size_t pos = 0;
   while (pos < text.size() || lineNo == 0) {
@@ -546,6 +768,27 @@ std::string tessera::artifact::parseManifest(std::string_view text,
                    (n ? std::string(" (") + names + ")" : "") + ", got " +
                    std::to_string(operands));
     };
+    // Checks that `directive` may come at `newStage` of the current function.
+    auto checkOrder = [&](int newStage) -> std::string {
+      if (stage <= newStage)
+        return "";
+      if (newStage == 0 && stage == 1)
+        return error("'arg' after a 'result' in function '" + current->name +
+                     "' (arguments come first)");
+      return error("'" + std::string(directive) + "' after a '" +
+                   kStageNames[stage] + "' in function '" + current->name +
+                   "' (the order is arg, result, buffer, variant)");
+    };
+    // The plan directives: only inside a function of a GPU target.
+    auto checkPlanDirective = [&]() -> std::string {
+      if (!current)
+        return error("'" + std::string(directive) + "' outside a function");
+      if (!gpu)
+        return error("'" + std::string(directive) + "' in function '" +
+                     current->name + "' of target " + out.target +
+                     " (plans are for GPU targets)");
+      return "";
+    };
 
     if (directive == "target") {
       if (std::string e = expectOperands(1, "cpu, sm_90a or sm_80"); !e.empty())
@@ -559,6 +802,7 @@ std::string tessera::artifact::parseManifest(std::string_view text,
         return error("unknown target '" + std::string(tokens[1]) +
                      "' (expected cpu, sm_90a or sm_80)");
       out.target = std::string(tokens[1]);
+      gpu = isGpuTarget(out.target);
       haveTarget = true;
       targetLine = lineNo;
     } else if (directive == "requires") {
@@ -583,9 +827,10 @@ std::string tessera::artifact::parseManifest(std::string_view text,
       if (!isValidName(tokens[1]))
         return error("invalid function name '" + std::string(tokens[1]) +
                      "' (use [A-Za-z0-9_.-])");
-      if (!isValidSymbol(tokens[2]))
+      if (!isValidSymbol(tokens[2]) && !(gpu && tokens[2] == "-"))
         return error("invalid symbol '" + std::string(tokens[2]) +
-                     "' (expected a C identifier)");
+                     (gpu ? "' (expected '-' or a C identifier)"
+                          : "' (expected a C identifier)"));
       for (size_t i = 0; i < out.functions.size(); ++i)
         if (out.functions[i].name == tokens[1])
           return error("duplicate function '" + std::string(tokens[1]) +
@@ -597,43 +842,126 @@ std::string tessera::artifact::parseManifest(std::string_view text,
       current->symbol = std::string(tokens[2]);
       functionLine = lineNo;
       functionLines.push_back(lineNo);
-    } else if (directive == "arg" || directive == "result") {
-      bool isArg = directive == "arg";
+      stage = 0;
+      alwaysLine = variantLine = 0;
+    } else if (directive == "arg" || directive == "result" ||
+               directive == "buffer") {
+      int valueStage = directive == "arg" ? 0 : directive == "result" ? 1 : 2;
       if (std::string e = expectOperands(3, "name, dtype, dims"); !e.empty())
         return e;
-      if (!current)
+      if (valueStage == 2) {
+        if (std::string e = checkPlanDirective(); !e.empty())
+          return e;
+      } else if (!current) {
         return error("'" + std::string(directive) + "' outside a function");
-      if (isArg && !current->results.empty())
-        return error("'arg' after a 'result' in function '" + current->name +
-                     "' (arguments come first)");
-      std::vector<ValueDesc> &list = isArg ? current->args : current->results;
+      }
+      if (std::string e = checkOrder(valueStage); !e.empty())
+        return e;
+      stage = valueStage;
+      std::vector<ValueDesc> &list = valueStage == 0   ? current->args
+                                     : valueStage == 1 ? current->results
+                                                       : current->buffers;
       ValueDesc value;
       value.name = std::string(tokens[1]);
-      if (!isValidName(value.name))
+      if (valueStage == 2) {
+        std::string expected = "t" + std::to_string(list.size());
+        if (value.name != expected)
+          return error("buffers are named t0, t1, ... in order: expected '" +
+                       expected + "', got '" + value.name + "'");
+      } else if (!isValidName(value.name)) {
         return error("invalid " + std::string(directive) + " name '" +
                      value.name + "' (use [A-Za-z0-9_.-])");
+      }
       for (const ValueDesc &prev : list)
         if (prev.name == value.name)
           return error("duplicate " + std::string(directive) + " '" +
                        value.name + "' in function '" + current->name + "'");
+      if (gpu)
+        if (std::string e = checkUniqueValueName(*current, value.name);
+            !e.empty())
+          return error(e);
       if (!parseDType(tokens[2], value.dtype))
         return error("unknown dtype '" + std::string(tokens[2]) + "' of '" +
                      value.name + "' (expected one of " + dtypeList() + ")");
       if (std::string e = parseDims(tokens[3], value); !e.empty())
         return error("bad dims '" + std::string(tokens[3]) + "' of '" +
                      value.name + "': " + e);
+      if (gpu && valueStage > 0)
+        if (std::string e = checkAllocatedDims(*current, value); !e.empty())
+          return error(std::string(directive) + " '" + value.name + "': " + e);
       list.push_back(std::move(value));
+    } else if (directive == "variant") {
+      if (std::string e = checkPlanDirective(); !e.empty())
+        return e;
+      if (operands != 1 && operands != 3)
+        return error("'variant' expects 'always' or '<expr> <op> <expr>', "
+                     "got " +
+                     plural(operands, "operand"));
+      if (operands == 1 && tokens[1] != "always")
+        return error("'variant' expects 'always' or '<expr> <op> <expr>', "
+                     "got '" +
+                     std::string(tokens[1]) + "'");
+      if (alwaysLine)
+        return error("'variant' after the 'variant always' of function '" +
+                     current->name + "' (line " + std::to_string(alwaysLine) +
+                     "), which would never run");
+      Variant variant;
+      if (operands == 3) {
+        variant.condition = std::string(tokens[1]) + " " +
+                            std::string(tokens[2]) + " " +
+                            std::string(tokens[3]);
+        if (std::string e = checkCondition(*current, variant.condition);
+            !e.empty())
+          return error(e);
+      } else {
+        alwaysLine = lineNo;
+      }
+      stage = 3;
+      variantLine = lineNo;
+      current->variants.push_back(std::move(variant));
+    } else if (directive == "memset" || directive == "launch") {
+      if (std::string e = checkPlanDirective(); !e.empty())
+        return e;
+      if (current->variants.empty())
+        return error("'" + std::string(directive) +
+                     "' before the first 'variant' of function '" +
+                     current->name + "'");
+      PlanStep step;
+      if (directive == "memset") {
+        if (std::string e = expectOperands(1, "result or buffer"); !e.empty())
+          return e;
+        step.kind = PlanStep::Kind::Memset;
+        step.buffer = std::string(tokens[1]);
+        if (std::string e = checkMemset(*current, step.buffer); !e.empty())
+          return error(e);
+      } else {
+        step.kind = PlanStep::Kind::Launch;
+        if (std::string e = parseLaunch(tokens, step.launch); !e.empty())
+          return error(e);
+        if (std::string e = checkLaunch(*current, step.launch); !e.empty())
+          return error(e);
+      }
+      current->variants.back().steps.push_back(std::move(step));
     } else if (directive == "end") {
       if (std::string e = expectOperands(0, ""); !e.empty())
         return e;
       if (!current)
         return error("'end' outside a function");
+      if (gpu && current->variants.empty())
+        return error("GPU function '" + current->name +
+                     "' has no 'variant' (its plan needs at least 'variant "
+                     "always')");
+      if (gpu && !alwaysLine)
+        return error("the last variant of function '" + current->name +
+                     "' (line " + std::to_string(variantLine) +
+                     ") is not 'variant always'");
       current = nullptr;
     } else if (directive == "tessera-manifest") {
       return error("'tessera-manifest' must be the first line only");
     } else {
       return error("unknown directive '" + std::string(directive) +
-                   "' (expected target, function, arg, result or end)");
+                   "' (expected target, requires, function, arg, result, "
+                   "buffer, variant, memset, launch or end)");
     }
   }
 
@@ -652,10 +980,86 @@ bool tessera::artifact::isCpuFeatureName(std::string_view name) {
   return false;
 }
 
+bool tessera::artifact::isGpuTarget(std::string_view target) {
+  return target == "sm_90a" || target == "sm_80";
+}
+
+namespace {
+/// The GPU parts of a function of a verified target: buffers, allocated
+/// sizes, distinct names, the plan.
+std::string verifyPlan(const FunctionDesc &fn) {
+  std::string function = "function '" + fn.name + "'";
+  for (size_t i = 0; i < fn.buffers.size(); ++i) {
+    const ValueDesc &b = fn.buffers[i];
+    std::string prefix = function + ", buffer " + std::to_string(i) + " ('" +
+                         b.name + "'): ";
+    std::string expected = "t" + std::to_string(i);
+    if (b.name != expected)
+      return prefix + "buffers are named t0, t1, ... in order (expected '" +
+             expected + "')";
+    if (std::string e = verifyValue(b); !e.empty())
+      return prefix + e;
+  }
+  for (int list = 0; list < 2; ++list) {
+    const std::vector<ValueDesc> &values = list ? fn.buffers : fn.results;
+    for (size_t i = 0; i < values.size(); ++i)
+      if (std::string e = checkAllocatedDims(fn, values[i]); !e.empty())
+        return function + ", " + (list ? "buffer " : "result ") +
+               std::to_string(i) + " ('" + values[i].name + "'): " + e;
+  }
+  // Distinct names across the three lists (within a list, the caller
+  // checked).
+  const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results,
+                                            &fn.buffers};
+  const char *kinds[3] = {"arg", "result", "buffer"};
+  for (int a = 0; a < 3; ++a)
+    for (int b = a + 1; b < 3; ++b)
+      for (size_t i = 0; i < lists[a]->size(); ++i)
+        for (size_t j = 0; j < lists[b]->size(); ++j)
+          if ((*lists[a])[i].name == (*lists[b])[j].name)
+            return function + ": " + kinds[a] + " " + std::to_string(i) +
+                   " and " + kinds[b] + " " + std::to_string(j) +
+                   " are both named '" + (*lists[a])[i].name +
+                   "' (the values of a GPU function need distinct names)";
+
+  if (fn.variants.empty())
+    return function + ": a GPU function needs a plan (at least 'variant "
+                      "always')";
+  for (size_t v = 0; v < fn.variants.size(); ++v) {
+    const Variant &variant = fn.variants[v];
+    std::string prefix = function + ", variant " + std::to_string(v);
+    bool last = v + 1 == fn.variants.size();
+    if (variant.condition.empty() && !last)
+      return prefix + ": 'always' must be the last variant (the ones after "
+                      "it would never run)";
+    if (!variant.condition.empty() && last)
+      return prefix + ": the last variant must be 'always', not '" +
+             variant.condition + "'";
+    if (!variant.condition.empty())
+      if (std::string e = checkCondition(fn, variant.condition); !e.empty())
+        return prefix + ": " + e;
+    for (size_t s = 0; s < variant.steps.size(); ++s) {
+      const PlanStep &step = variant.steps[s];
+      std::string e;
+      if (step.kind == PlanStep::Kind::Memset)
+        e = checkMemset(fn, step.buffer);
+      else if (step.kind == PlanStep::Kind::Launch)
+        e = checkLaunch(fn, step.launch);
+      else
+        e = "unknown step kind";
+      if (!e.empty())
+        return prefix + ", step " + std::to_string(s) + ": " + e;
+    }
+  }
+  return "";
+}
+} // namespace
+
 std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
   if (!isValidTarget(manifest.target))
     return "unknown target '" + manifest.target +
            "' (expected cpu, sm_90a or sm_80)";
+  bool gpu = isGpuTarget(manifest.target);
   for (const std::string &feature : manifest.cpuFeatures)
     if (!isCpuFeatureName(feature))
       return "unknown CPU feature '" + feature + "'";
@@ -663,9 +1067,10 @@ std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
     const FunctionDesc &fn = manifest.functions[f];
     if (!isValidName(fn.name))
       return "invalid function name '" + fn.name + "' (use [A-Za-z0-9_.-])";
-    if (!isValidSymbol(fn.symbol))
+    if (!isValidSymbol(fn.symbol) && !(gpu && fn.symbol == "-"))
       return "function '" + fn.name + "': invalid symbol '" + fn.symbol +
-             "' (expected a C identifier)";
+             (gpu ? "' (expected '-' or a C identifier)"
+                  : "' (expected a C identifier)");
     for (size_t g = 0; g < f; ++g)
       if (manifest.functions[g].name == fn.name)
         return "duplicate function '" + fn.name + "'";
@@ -683,6 +1088,16 @@ std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
             return prefix + "duplicate name";
       }
     }
+    if (!gpu) {
+      if (!fn.buffers.empty() || !fn.variants.empty())
+        return "function '" + fn.name + "': target " + manifest.target +
+               " has no plans, but the function has " +
+               plural(fn.buffers.size(), "buffer") + " and " +
+               plural(fn.variants.size(), "variant");
+      continue;
+    }
+    if (std::string e = verifyPlan(fn); !e.empty())
+      return e;
   }
   return "";
 }
@@ -696,15 +1111,375 @@ std::string tessera::artifact::printManifest(const Manifest &manifest) {
       s += " " + feature;
     s += "\n";
   }
+  auto printValue = [&](const char *directive, const ValueDesc &v) {
+    s += std::string(directive) + " " + v.name + " " + getDTypeName(v.dtype) +
+         " " + printDims(v) + "\n";
+  };
   for (const FunctionDesc &fn : manifest.functions) {
     s += "function " + fn.name + " " + fn.symbol + "\n";
     for (const ValueDesc &v : fn.args)
-      s += "arg " + v.name + " " + getDTypeName(v.dtype) + " " + printDims(v) +
-           "\n";
+      printValue("arg", v);
     for (const ValueDesc &v : fn.results)
-      s += "result " + v.name + " " + getDTypeName(v.dtype) + " " +
-           printDims(v) + "\n";
+      printValue("result", v);
+    for (const ValueDesc &v : fn.buffers)
+      printValue("buffer", v);
+    for (const Variant &variant : fn.variants) {
+      s += "variant " +
+           (variant.condition.empty() ? std::string("always")
+                                      : variant.condition) +
+           "\n";
+      for (const PlanStep &step : variant.steps) {
+        if (step.kind == PlanStep::Kind::Memset) {
+          s += "memset " + step.buffer + "\n";
+          continue;
+        }
+        const LaunchStep &l = step.launch;
+        s += "launch " + l.kernel + " grid " + l.grid[0] + " " + l.grid[1] +
+             " " + l.grid[2] + " block " + std::to_string(l.block[0]) + " " +
+             std::to_string(l.block[1]) + " " + std::to_string(l.block[2]) +
+             " smem " + std::to_string(l.sharedMemoryBytes) + " params";
+        for (const KernelParam &p : l.params)
+          s += " " + printParam(p);
+        s += "\n";
+      }
+    }
     s += "end\n";
   }
   return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Plan expressions
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// How deep parentheses and calls may nest.
+constexpr int kMaxExpressionDepth = 32;
+
+/// Recursive descent over `sum := product ('+' product)*`, `product := atom
+/// ('*' atom)*`, `atom := number | sN | (cdiv|min|max) '(' sum ',' sum ')' |
+/// '(' sum ')'`, emitting postfix nodes.
+class ExpressionParser {
+public:
+  ExpressionParser(std::string_view text, Expression &out)
+      : text(text), out(out) {}
+
+  std::string parse() {
+    if (text.empty())
+      return "empty expression";
+    if (!parseSum(0))
+      return error;
+    if (pos != text.size()) {
+      fail("'+', '*' or the end");
+      return error;
+    }
+    return "";
+  }
+
+private:
+  std::string_view text;
+  Expression &out;
+  size_t pos = 0;
+  std::string error;
+
+  std::string quoted() const { return "'" + std::string(text) + "'"; }
+
+  bool fail(const std::string &expected) {
+    if (pos < text.size())
+      error = "unexpected '" + std::string(1, text[pos]) + "' at column " +
+              std::to_string(pos + 1) + " of " + quoted();
+    else
+      error = quoted() + " ends early";
+    error += " (expected " + expected + ")";
+    return false;
+  }
+
+  bool expect(char c) {
+    if (pos < text.size() && text[pos] == c) {
+      ++pos;
+      return true;
+    }
+    return fail(std::string("'") + c + "'");
+  }
+
+  bool parseSum(int depth) {
+    if (!parseProduct(depth))
+      return false;
+    while (pos < text.size() && text[pos] == '+') {
+      ++pos;
+      if (!parseProduct(depth))
+        return false;
+      out.nodes.push_back({Expression::Op::Add, 0});
+    }
+    return true;
+  }
+
+  bool parseProduct(int depth) {
+    if (!parseAtom(depth))
+      return false;
+    while (pos < text.size() && text[pos] == '*') {
+      ++pos;
+      if (!parseAtom(depth))
+        return false;
+      out.nodes.push_back({Expression::Op::Mul, 0});
+    }
+    return true;
+  }
+
+  static bool isDigit(char c) { return c >= '0' && c <= '9'; }
+  static bool isLetter(char c) { return c >= 'a' && c <= 'z'; }
+
+  /// Reads the digits at `pos` as a number; fails on overflow.
+  bool parseDigits(size_t start, int64_t &value) {
+    size_t end = pos;
+    while (end < text.size() && isDigit(text[end]))
+      ++end;
+    std::string_view digits = text.substr(pos, end - pos);
+    if (!parseNumber(digits, value)) {
+      error = "number '" + std::string(text.substr(start, end - start)) +
+              "' at column " + std::to_string(start + 1) + " of " + quoted() +
+              " does not fit in 64 bits";
+      return false;
+    }
+    pos = end;
+    return true;
+  }
+
+  bool parseAtom(int depth) {
+    if (depth > kMaxExpressionDepth) {
+      error = quoted() + " nests deeper than " +
+              std::to_string(kMaxExpressionDepth) + " levels";
+      return false;
+    }
+    const char *expected = "a number, a symbol sN, cdiv(, min(, max( or '('";
+    if (pos >= text.size())
+      return fail(expected);
+    char c = text[pos];
+    size_t start = pos;
+    if (isDigit(c)) {
+      int64_t value;
+      if (!parseDigits(start, value))
+        return false;
+      out.nodes.push_back({Expression::Op::Constant, value});
+      return true;
+    }
+    if (c == '(') {
+      ++pos;
+      return parseSum(depth + 1) && expect(')');
+    }
+    if (!isLetter(c))
+      return fail(expected);
+    if (c == 's' && pos + 1 < text.size() && isDigit(text[pos + 1])) {
+      ++pos;
+      int64_t symbol;
+      if (!parseDigits(start, symbol))
+        return false;
+      if (pos < text.size() && (isLetter(text[pos]) || text[pos] == '_'))
+        return fail("'+', '*', ',', ')' or the end after a symbol");
+      out.nodes.push_back({Expression::Op::Symbol, symbol});
+      return true;
+    }
+    size_t end = pos;
+    while (end < text.size() &&
+           (isLetter(text[end]) || isDigit(text[end]) || text[end] == '_'))
+      ++end;
+    std::string_view word = text.substr(pos, end - pos);
+    Expression::Op op;
+    if (word == "cdiv")
+      op = Expression::Op::CeilDiv;
+    else if (word == "min")
+      op = Expression::Op::Min;
+    else if (word == "max")
+      op = Expression::Op::Max;
+    else {
+      error = "unknown name '" + std::string(word) + "' at column " +
+              std::to_string(start + 1) + " of " + quoted() +
+              " (expected a symbol sN, cdiv, min or max)";
+      return false;
+    }
+    pos = end;
+    if (!expect('(') || !parseSum(depth + 1) || !expect(',') ||
+        !parseSum(depth + 1) || !expect(')'))
+      return false;
+    out.nodes.push_back({op, 0});
+    return true;
+  }
+};
+
+std::string symbolValuesString(const Expression &expr,
+                               const std::vector<SymbolValue> &symbols) {
+  std::string s;
+  for (int64_t symbol : expr.symbols())
+    for (const SymbolValue &v : symbols)
+      if (v.symbol == symbol) {
+        s += (s.empty() ? " (with s" : ", s") + std::to_string(symbol) + "=" +
+             std::to_string(v.value);
+        break;
+      }
+  return s.empty() ? s : s + ")";
+}
+} // namespace
+
+std::vector<int64_t> tessera::artifact::Expression::symbols() const {
+  std::vector<int64_t> result;
+  for (const Node &n : nodes)
+    if (n.op == Op::Symbol &&
+        std::find(result.begin(), result.end(), n.value) == result.end())
+      result.push_back(n.value);
+  return result;
+}
+
+std::string tessera::artifact::parseExpression(std::string_view text,
+                                               Expression &out) {
+  out = Expression();
+  out.text = std::string(text);
+  std::string error = ExpressionParser(text, out).parse();
+  if (!error.empty())
+    out.nodes.clear();
+  return error;
+}
+
+std::string
+tessera::artifact::evaluateExpression(const Expression &expr,
+                                      const std::vector<SymbolValue> &symbols,
+                                      int64_t &value) {
+  std::vector<int64_t> stack;
+  stack.reserve(expr.nodes.size());
+  auto overflow = [&] {
+    return "'" + expr.text + "' overflows 64-bit integers" +
+           symbolValuesString(expr, symbols);
+  };
+  for (const Expression::Node &n : expr.nodes) {
+    switch (n.op) {
+    case Expression::Op::Constant:
+      stack.push_back(n.value);
+      continue;
+    case Expression::Op::Symbol: {
+      const SymbolValue *bound = nullptr;
+      for (const SymbolValue &v : symbols)
+        if (v.symbol == n.value) {
+          bound = &v;
+          break;
+        }
+      if (!bound)
+        return "symbol s" + std::to_string(n.value) + " of '" + expr.text +
+               "' is not bound";
+      stack.push_back(bound->value);
+      continue;
+    }
+    default:
+      break;
+    }
+    if (stack.size() < 2)
+      return "malformed expression '" + expr.text + "'";
+    int64_t b = stack.back();
+    stack.pop_back();
+    int64_t a = stack.back();
+    int64_t &r = stack.back();
+    switch (n.op) {
+    case Expression::Op::Add:
+      if (__builtin_add_overflow(a, b, &r))
+        return overflow();
+      break;
+    case Expression::Op::Mul:
+      if (__builtin_mul_overflow(a, b, &r))
+        return overflow();
+      break;
+    case Expression::Op::CeilDiv: {
+      if (b == 0)
+        return "'" + expr.text + "' divides by zero" +
+               symbolValuesString(expr, symbols);
+      if (a == std::numeric_limits<int64_t>::min() && b == -1)
+        return overflow();
+      int64_t q = a / b;
+      if (a % b != 0 && ((a < 0) == (b < 0)))
+        ++q;
+      r = q;
+      break;
+    }
+    case Expression::Op::Min:
+      r = std::min(a, b);
+      break;
+    case Expression::Op::Max:
+      r = std::max(a, b);
+      break;
+    default:
+      return "malformed expression '" + expr.text + "'";
+    }
+  }
+  if (stack.size() != 1)
+    return "malformed expression '" + expr.text + "'";
+  value = stack.back();
+  return "";
+}
+
+std::string
+tessera::artifact::evaluateExpression(std::string_view text,
+                                      const std::vector<SymbolValue> &symbols,
+                                      int64_t &value) {
+  Expression expr;
+  if (std::string error = parseExpression(text, expr); !error.empty())
+    return error;
+  return evaluateExpression(expr, symbols, value);
+}
+
+std::string tessera::artifact::parseCondition(std::string_view text,
+                                              Condition &out) {
+  out = Condition();
+  std::string quoted = "'" + std::string(text) + "'";
+  bool ok;
+  std::vector<std::string_view> parts = splitTokens(text, ok);
+  if (!ok || parts.size() != 3)
+    return "condition " + quoted +
+           " is not '<expr> <op> <expr>' with single spaces";
+  std::string_view op = parts[1];
+  if (op == "<=")
+    out.op = Condition::Op::LE;
+  else if (op == "<")
+    out.op = Condition::Op::LT;
+  else if (op == ">=")
+    out.op = Condition::Op::GE;
+  else if (op == ">")
+    out.op = Condition::Op::GT;
+  else if (op == "==")
+    out.op = Condition::Op::EQ;
+  else
+    return "condition " + quoted + ": unknown comparison '" + std::string(op) +
+           "' (expected <=, <, >=, > or ==)";
+  if (std::string e = parseExpression(parts[0], out.lhs); !e.empty())
+    return "condition " + quoted + ": " + e;
+  if (std::string e = parseExpression(parts[2], out.rhs); !e.empty())
+    return "condition " + quoted + ": " + e;
+  return "";
+}
+
+std::string
+tessera::artifact::evaluateCondition(const Condition &condition,
+                                     const std::vector<SymbolValue> &symbols,
+                                     bool &holds) {
+  int64_t a, b;
+  if (std::string e = evaluateExpression(condition.lhs, symbols, a);
+      !e.empty())
+    return e;
+  if (std::string e = evaluateExpression(condition.rhs, symbols, b);
+      !e.empty())
+    return e;
+  switch (condition.op) {
+  case Condition::Op::LE:
+    holds = a <= b;
+    break;
+  case Condition::Op::LT:
+    holds = a < b;
+    break;
+  case Condition::Op::GE:
+    holds = a >= b;
+    break;
+  case Condition::Op::GT:
+    holds = a > b;
+    break;
+  case Condition::Op::EQ:
+    holds = a == b;
+    break;
+  }
+  return "";
 }

@@ -10,6 +10,7 @@
 #ifndef TESSERA_RUNTIME_ARTIFACT_H
 #define TESSERA_RUNTIME_ARTIFACT_H
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -130,12 +131,56 @@ struct ValueDesc {
   std::vector<int64_t> symbols;
 };
 
+/// A parameter of a kernel launch of a GPU plan.
+struct KernelParam {
+  enum class Kind { Memref, I64, I32 } kind = Kind::Memref;
+  /// Memref: the name of an argument, result or buffer of the function (arg0,
+  /// result0, t0); I64/I32: the text of an expression.
+  std::string value;
+};
+
+/// `launch <kernel> grid <x> <y> <z> block <x> <y> <z> smem <bytes> params
+/// <param>...`.
+struct LaunchStep {
+  /// The kernel's name in the ptx/cubin module.
+  std::string kernel;
+  /// Expressions for the number of blocks in x, y and z.
+  std::array<std::string, 3> grid;
+  std::array<int64_t, 3> block = {1, 1, 1};
+  /// Dynamic shared memory in bytes.
+  int64_t sharedMemoryBytes = 0;
+  std::vector<KernelParam> params;
+};
+
+/// A step of a variant: `memset <value>` or a launch.
+struct PlanStep {
+  enum class Kind { Memset, Launch } kind = Kind::Launch;
+  /// Memset: the result or buffer filled with zero bytes.
+  std::string buffer;
+  /// Launch: the launch.
+  LaunchStep launch;
+};
+
+/// `variant <condition>` and its steps.
+struct Variant {
+  /// "" for `variant always`, else "<expr> <op> <expr>" with single spaces
+  /// (op one of <= < >= > ==).
+  std::string condition;
+  std::vector<PlanStep> steps;
+};
+
 struct FunctionDesc {
   std::string name;
-  /// The exported symbol of the packed function.
+  /// The exported symbol of the packed function (CPU); `-` for GPU functions
+  /// (unused).
   std::string symbol;
   std::vector<ValueDesc> args;
   std::vector<ValueDesc> results;
+  /// GPU functions: the device temporaries (`buffer` lines), named t0, t1...
+  std::vector<ValueDesc> buffers;
+  /// GPU functions: the plan, at least one variant, the last one `always`.
+  /// Empty for CPU functions.
+  std::vector<Variant> variants;
 };
 
 struct Manifest {
@@ -147,6 +192,9 @@ struct Manifest {
   std::vector<FunctionDesc> functions;
 };
 
+/// Whether `target` names a GPU (sm_90a, sm_80).
+bool isGpuTarget(std::string_view target);
+
 /// Whether `name` is an x86 feature a manifest may require: a psABI level
 /// (x86-64-v2, x86-64-v3, x86-64-v4) or sse4.2, avx, avx2, fma, f16c,
 /// avx512f, avx512bw, avx512dq, avx512vl, avx512bf16.
@@ -157,8 +205,10 @@ bool isCpuFeatureName(std::string_view name);
 std::string parseManifest(std::string_view text, Manifest &out);
 
 /// Checks what parseManifest checks on a manifest built in memory (names,
-/// target, ranks, dims/symbols consistency, duplicates). Returns "" or an
-/// error message naming the function and value.
+/// target, ranks, dims/symbols consistency, duplicates, GPU plans: value
+/// references, expressions, symbols bound by the arguments, launch
+/// dimensions, the variants' order). Returns "" or an error message naming
+/// the function and value or step.
 std::string verifyManifest(const Manifest &manifest);
 
 /// Prints `manifest` as text parseManifest reads back. A dimension prints as
@@ -166,6 +216,65 @@ std::string verifyManifest(const Manifest &manifest);
 /// as `?` otherwise. Call verifyManifest first: a manifest that fails it
 /// prints text that parseManifest rejects.
 std::string printManifest(const Manifest &manifest);
+
+//===----------------------------------------------------------------------===//
+// Plan expressions
+//===----------------------------------------------------------------------===//
+
+/// The value of the size symbol `sN`.
+struct SymbolValue {
+  int64_t symbol;
+  int64_t value;
+};
+
+/// A parsed expression of a plan: integers, symbols sN, `+`, `*`,
+/// `cdiv(a,b)`, `min(a,b)`, `max(a,b)` and parentheses, without spaces.
+struct Expression {
+  enum class Op : uint8_t { Constant, Symbol, Add, Mul, CeilDiv, Min, Max };
+  struct Node {
+    Op op;
+    /// Constant: the number; Symbol: N of sN.
+    int64_t value;
+  };
+  /// The text it was parsed from.
+  std::string text;
+  /// The nodes in postfix order.
+  std::vector<Node> nodes;
+
+  /// The symbols it uses, each once, in order of first use.
+  std::vector<int64_t> symbols() const;
+};
+
+/// Parses `text`. Returns "" or what is wrong (naming the column).
+std::string parseExpression(std::string_view text, Expression &out);
+
+/// Evaluates `expr` with `symbols`. Returns "" and sets `value`, or an error:
+/// an unbound symbol, an overflow of int64 or a division by zero.
+std::string evaluateExpression(const Expression &expr,
+                               const std::vector<SymbolValue> &symbols,
+                               int64_t &value);
+
+/// parseExpression, then evaluateExpression.
+std::string evaluateExpression(std::string_view text,
+                               const std::vector<SymbolValue> &symbols,
+                               int64_t &value);
+
+/// A variant's condition `<expr> <op> <expr>`.
+struct Condition {
+  enum class Op { LE, LT, GE, GT, EQ };
+  Expression lhs;
+  Op op = Op::LE;
+  Expression rhs;
+};
+
+/// Parses "<expr> <op> <expr>" (single spaces). Returns "" or the problem.
+std::string parseCondition(std::string_view text, Condition &out);
+
+/// Evaluates `condition`; returns "" and sets `holds`, or an error as
+/// evaluateExpression.
+std::string evaluateCondition(const Condition &condition,
+                              const std::vector<SymbolValue> &symbols,
+                              bool &holds);
 
 } // namespace tessera::artifact
 

@@ -23,8 +23,16 @@ struct tessera_tensor {
   int32_t rank = 0;
   int64_t dims[kTesseraMaxRank] = {};
   int64_t elementCount = 0;
+  /// The elements of a host tensor (null for a device tensor).
   void *data = nullptr;
-  /// Whether `data` was allocated by the runtime (and is freed with it).
+  tessera_device_t device = TESSERA_DEVICE_HOST;
+  /// The elements of a device tensor (a CUdeviceptr; 0 for a host tensor or
+  /// an empty one).
+  uint64_t devicePointer = 0;
+  /// The CUcontext an owned device tensor was allocated in.
+  void *context = nullptr;
+  /// Whether the elements were allocated by the runtime (and are freed with
+  /// the tensor: std::free on the host, cuMemFree on the device).
   bool owned = false;
 };
 
@@ -48,6 +56,16 @@ tessera_status_t checkShape(const char *caller, tessera_dtype_t dtype,
 tessera_tensor *allocateTensor(tessera_dtype_t dtype, int32_t rank,
                                const int64_t *dims, int64_t elementCount,
                                size_t byteCount, bool zero);
+
+/// Allocates an uninitialized runtime-owned device tensor of a shape
+/// checkShape accepted: enters a context (cuda::enterContext) and allocates
+/// with cuMemAlloc there. UNAVAILABLE without CUDA, OUT_OF_MEMORY with the
+/// CUDA error name. `caller` prefixes the message.
+tessera_status_t allocateDeviceTensor(const char *caller,
+                                      tessera_dtype_t dtype, int32_t rank,
+                                      const int64_t *dims,
+                                      int64_t elementCount, size_t byteCount,
+                                      tessera_tensor_t *out);
 
 } // namespace tessera::runtime
 

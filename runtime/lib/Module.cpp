@@ -3,13 +3,15 @@
 // Loads a .tsm artifact (docs/artifact-format.md): validates the container,
 // parses the manifest and, for target cpu, loads the cpu-object from an
 // anonymous memory file (memfd) with dlopen, never from a shared temporary
-// directory. Invoke checks the arguments against the manifest, calls the
-// packed function with memref descriptors and copies its results into
-// runtime tensors.
+// directory; GPU targets go to GpuModule.cpp. Invoke checks the arguments
+// against the manifest, calls the packed function with memref descriptors
+// and copies its results into runtime tensors (CPU), or runs the function's
+// plan (GPU).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Artifact.h"
+#include "GpuModule.h"
 #include "Internal.h"
 
 #include <cerrno>
@@ -63,8 +65,10 @@ std::string plural(size_t n, const char *word) {
 struct tessera_module {
   std::atomic<int64_t> refs{1};
   Manifest manifest;
-  /// The packed entry point of each function of the manifest.
+  /// The packed entry point of each function of the manifest (target cpu).
   std::vector<PackedFunction> entries;
+  /// The plans and kernels (GPU targets).
+  GpuCodePtr gpu;
   void *handle = nullptr;
   /// The memfd holding the cpu-object. It stays open while the object is
   /// loaded: dlopen recognizes loaded objects by path, so the number of the
@@ -255,10 +259,14 @@ tessera_status_t loadModule(const uint8_t *data, size_t size,
     return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT, prefix + error);
 
   const std::string &target = module->manifest.target;
-  if (target != "cpu")
-    return makeStatus(TESSERA_STATUS_UNAVAILABLE,
-                      prefix + "target " + target +
-                          " needs the CUDA backend (not built yet)");
+  if (isGpuTarget(target)) {
+    // No CUDA needed until the first invoke.
+    if (tessera_status_t s =
+            createGpuCode(module->manifest, artifact, prefix, module->gpu))
+      return s;
+    *out = module.release();
+    return nullptr;
+  }
   for (const std::string &feature : module->manifest.cpuFeatures)
     if (!hostHasCpuFeature(feature))
       return makeStatus(TESSERA_STATUS_UNAVAILABLE,
@@ -592,15 +600,18 @@ tessera_function_result_info(tessera_module_t module, size_t function,
   return valueInfo(module, function, index, info, /*result=*/true);
 }
 
-extern "C" tessera_status_t
-tessera_module_invoke(tessera_module_t module, size_t function,
-                      const tessera_tensor_t *args, size_t arg_count,
-                      tessera_tensor_t *results, size_t result_count) {
+namespace {
+/// The checks common to every invoke: the function, the number of arguments
+/// and results, each argument's dtype, rank and sizes; binds the symbols.
+tessera_status_t checkInvoke(tessera_module_t module, size_t function,
+                             const char *caller, const tessera_tensor_t *args,
+                             size_t arg_count, tessera_tensor_t *results,
+                             size_t result_count,
+                             std::vector<Binding> &bindings) {
   if (results)
     for (size_t i = 0; i < result_count; ++i)
       results[i] = nullptr;
-  if (tessera_status_t s =
-          checkFunction(module, function, "tessera_module_invoke"))
+  if (tessera_status_t s = checkFunction(module, function, caller))
     return s;
   const FunctionDesc &fn = module->manifest.functions[function];
   std::string prefix = "function '" + fn.name + "'";
@@ -621,7 +632,6 @@ tessera_module_invoke(tessera_module_t module, size_t function,
                       prefix + ": 'results' is NULL");
 
   // Arguments against the signature.
-  std::vector<Binding> bindings;
   for (size_t i = 0; i < arg_count; ++i) {
     const ValueDesc &value = fn.args[i];
     std::string what =
@@ -644,8 +654,44 @@ tessera_module_invoke(tessera_module_t module, size_t function,
     std::string error = checkSizes(value, t->dims, what, bindings);
     if (!error.empty())
       return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT, prefix + ": " + error);
+    if (!module->gpu && t->device != TESSERA_DEVICE_HOST)
+      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                        prefix + ": " + what +
+                            " is a device tensor; target " +
+                            module->manifest.target +
+                            " takes host tensors (copy it with "
+                            "tessera_tensor_copy_to)");
   }
+  return nullptr;
+}
 
+tessera_status_t invokeGpuFunction(tessera_module_t module, size_t function,
+                                   const tessera_tensor_t *args,
+                                   const std::vector<Binding> &bindings,
+                                   tessera_tensor_t *results, bool async,
+                                   void *stream) {
+  std::vector<SymbolValue> symbols;
+  symbols.reserve(bindings.size());
+  for (const Binding &b : bindings)
+    symbols.push_back({b.symbol, b.size});
+  return invokeGpu(*module->gpu, module->manifest, function, args, symbols,
+                   results, async, stream);
+}
+} // namespace
+
+extern "C" tessera_status_t
+tessera_module_invoke(tessera_module_t module, size_t function,
+                      const tessera_tensor_t *args, size_t arg_count,
+                      tessera_tensor_t *results, size_t result_count) {
+  std::vector<Binding> bindings;
+  if (tessera_status_t s =
+          checkInvoke(module, function, "tessera_module_invoke", args,
+                      arg_count, results, result_count, bindings))
+    return s;
+  if (module->gpu)
+    return invokeGpuFunction(module, function, args, bindings, results,
+                             /*async=*/false, nullptr);
+  const FunctionDesc &fn = module->manifest.functions[function];
   // Descriptors: the arguments', then the result area.
   std::vector<size_t> starts;
   size_t words = 0;
@@ -707,4 +753,21 @@ tessera_module_invoke(tessera_module_t module, size_t function,
   for (size_t r = 0; r < result_count; ++r)
     results[r] = taken[r];
   return nullptr;
+}
+
+extern "C" tessera_status_t
+tessera_module_invoke_async(tessera_module_t module, size_t function,
+                            const tessera_tensor_t *args, size_t arg_count,
+                            tessera_tensor_t *results, size_t result_count,
+                            void *stream) {
+  if (module && !module->gpu)
+    return tessera_module_invoke(module, function, args, arg_count, results,
+                                 result_count);
+  std::vector<Binding> bindings;
+  if (tessera_status_t s =
+          checkInvoke(module, function, "tessera_module_invoke_async", args,
+                      arg_count, results, result_count, bindings))
+    return s;
+  return invokeGpuFunction(module, function, args, bindings, results,
+                           /*async=*/true, stream);
 }

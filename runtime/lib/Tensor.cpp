@@ -1,10 +1,12 @@
 //===- Tensor.cpp - tessera_tensor_t ----------------------------*- C++ -*-===//
 //
-// Dense row-major host tensors of the runtime C API: wrapped caller memory or
-// runtime allocations, reference counted with atomics.
+// Dense row-major tensors of the runtime C API, on the host or a CUDA device:
+// wrapped caller memory or runtime allocations, reference counted with
+// atomics.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Cuda.h"
 #include "Internal.h"
 
 #include <cstdlib>
@@ -104,6 +106,40 @@ tessera_tensor *tessera::runtime::allocateTensor(tessera_dtype_t dtype,
   return t;
 }
 
+tessera_status_t tessera::runtime::allocateDeviceTensor(
+    const char *caller, tessera_dtype_t dtype, int32_t rank,
+    const int64_t *dims, int64_t elementCount, size_t byteCount,
+    tessera_tensor_t *out) {
+  *out = nullptr;
+  const cuda::Api *api = nullptr;
+  cuda::CUcontext context = nullptr;
+  if (tessera_status_t s = cuda::enterContext(caller, api, context))
+    return s;
+  auto *t = new (std::nothrow) tessera_tensor;
+  if (!t)
+    return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
+                      std::string(caller) + ": out of memory");
+  t->dtype = dtype;
+  t->rank = rank;
+  for (int32_t i = 0; i < rank; ++i)
+    t->dims[i] = dims[i];
+  t->elementCount = elementCount;
+  t->device = TESSERA_DEVICE_CUDA;
+  t->context = context;
+  t->owned = true;
+  if (byteCount > 0) {
+    cuda::CUdeviceptr pointer = 0;
+    if (cuda::CUresult r = api->cuMemAlloc(&pointer, byteCount)) {
+      delete t;
+      return cuda::callError(r, std::string(caller) + ": cuMemAlloc_v2(" +
+                                    std::to_string(byteCount) + " bytes)");
+    }
+    t->devicePointer = pointer;
+  }
+  *out = t;
+  return nullptr;
+}
+
 extern "C" size_t tessera_dtype_size(tessera_dtype_t dtype) {
   switch (dtype) {
   case TESSERA_DTYPE_F32:
@@ -201,6 +237,143 @@ extern "C" tessera_status_t tessera_tensor_allocate(tessera_dtype_t dtype,
   return nullptr;
 }
 
+extern "C" tessera_status_t
+tessera_tensor_wrap_device(tessera_dtype_t dtype, int32_t rank,
+                           const int64_t *dims, uint64_t device_pointer,
+                           tessera_tensor_t *out) {
+  if (!out)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      "tessera_tensor_wrap_device: 'out' is NULL");
+  *out = nullptr;
+  int64_t count;
+  size_t bytes;
+  if (tessera_status_t s = checkShape("tessera_tensor_wrap_device", dtype,
+                                      rank, dims, count, bytes))
+    return s;
+  if (!device_pointer && count > 0)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      "tessera_tensor_wrap_device: 'device_pointer' is 0 for "
+                      "a tensor of " +
+                          std::to_string(count) + " elements");
+  auto *t = new (std::nothrow) tessera_tensor;
+  if (!t)
+    return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
+                      "tessera_tensor_wrap_device: out of memory");
+  t->dtype = dtype;
+  t->rank = rank;
+  for (int32_t i = 0; i < rank; ++i)
+    t->dims[i] = dims[i];
+  t->elementCount = count;
+  t->device = TESSERA_DEVICE_CUDA;
+  t->devicePointer = device_pointer;
+  t->owned = false;
+  *out = t;
+  return nullptr;
+}
+
+extern "C" tessera_status_t
+tessera_tensor_allocate_device(tessera_dtype_t dtype, int32_t rank,
+                               const int64_t *dims, tessera_tensor_t *out) {
+  const char *caller = "tessera_tensor_allocate_device";
+  if (!out)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      std::string(caller) + ": 'out' is NULL");
+  *out = nullptr;
+  int64_t count;
+  size_t bytes;
+  if (tessera_status_t s = checkShape(caller, dtype, rank, dims, count, bytes))
+    return s;
+  return allocateDeviceTensor(caller, dtype, rank, dims, count, bytes, out);
+}
+
+extern "C" tessera_status_t tessera_tensor_copy_to(tessera_tensor_t tensor,
+                                                   tessera_device_t device,
+                                                   tessera_tensor_t *out) {
+  const char *caller = "tessera_tensor_copy_to";
+  std::string prefix = std::string(caller) + ": ";
+  if (!out)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT, prefix + "'out' is NULL");
+  *out = nullptr;
+  if (!tensor)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + "'tensor' is NULL");
+  if (device != TESSERA_DEVICE_HOST && device != TESSERA_DEVICE_CUDA)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + "unknown device " +
+                          std::to_string(static_cast<int>(device)));
+  int64_t count;
+  size_t bytes;
+  if (tessera_status_t s = checkShape(caller, tensor->dtype, tensor->rank,
+                                      tensor->dims, count, bytes))
+    return s;
+  bool fromDevice = tensor->device == TESSERA_DEVICE_CUDA;
+
+  if (!fromDevice && device == TESSERA_DEVICE_HOST) {
+    tessera_tensor *t = allocateTensor(tensor->dtype, tensor->rank,
+                                       tensor->dims, count, bytes, false);
+    if (!t)
+      return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
+                        prefix + "cannot allocate " + std::to_string(bytes) +
+                            " bytes");
+    if (bytes > 0)
+      std::memcpy(t->data, tensor->data, bytes);
+    *out = t;
+    return nullptr;
+  }
+
+  const cuda::Api *api = nullptr;
+  cuda::CUcontext context = nullptr;
+  if (tessera_status_t s = cuda::enterContext(caller, api, context))
+    return s;
+  tessera_tensor_t t = nullptr;
+  if (device == TESSERA_DEVICE_HOST) {
+    t = allocateTensor(tensor->dtype, tensor->rank, tensor->dims, count, bytes,
+                       false);
+    if (!t)
+      return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
+                        prefix + "cannot allocate " + std::to_string(bytes) +
+                            " bytes");
+  } else if (tessera_status_t s =
+                 allocateDeviceTensor(caller, tensor->dtype, tensor->rank,
+                                      tensor->dims, count, bytes, &t)) {
+    return s;
+  }
+  if (bytes > 0) {
+    cuda::CUresult r;
+    const char *call;
+    if (!fromDevice) {
+      call = "cuMemcpyHtoD_v2";
+      r = api->cuMemcpyHtoD(t->devicePointer, tensor->data, bytes);
+    } else if (device == TESSERA_DEVICE_HOST) {
+      call = "cuMemcpyDtoH_v2";
+      r = api->cuMemcpyDtoH(t->data, tensor->devicePointer, bytes);
+    } else {
+      call = "cuMemcpyDtoD_v2";
+      r = api->cuMemcpyDtoD(t->devicePointer, tensor->devicePointer, bytes);
+    }
+    // A copy to the device may return before the DMA finished: wait for
+    // the legacy stream it ran on.
+    if (r == cuda::CUDA_SUCCESS && device == TESSERA_DEVICE_CUDA) {
+      call = "cuStreamSynchronize";
+      r = api->cuStreamSynchronize(nullptr);
+    }
+    if (r != cuda::CUDA_SUCCESS) {
+      tessera_tensor_release(t);
+      return cuda::callError(r, prefix + call);
+    }
+  }
+  *out = t;
+  return nullptr;
+}
+
+extern "C" tessera_device_t tessera_tensor_device(tessera_tensor_t tensor) {
+  return tensor ? tensor->device : TESSERA_DEVICE_HOST;
+}
+
+extern "C" uint64_t tessera_tensor_device_pointer(tessera_tensor_t tensor) {
+  return tensor ? tensor->devicePointer : 0;
+}
+
 extern "C" void tessera_tensor_retain(tessera_tensor_t tensor) {
   if (tensor)
     tensor->refs.fetch_add(1, std::memory_order_relaxed);
@@ -209,8 +382,13 @@ extern "C" void tessera_tensor_retain(tessera_tensor_t tensor) {
 extern "C" void tessera_tensor_release(tessera_tensor_t tensor) {
   if (!tensor || tensor->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
     return;
-  if (tensor->owned)
-    std::free(tensor->data);
+  if (tensor->owned) {
+    if (tensor->device == TESSERA_DEVICE_CUDA)
+      cuda::freeInContext(static_cast<cuda::CUcontext>(tensor->context),
+                          tensor->devicePointer);
+    else
+      std::free(tensor->data);
+  }
   delete tensor;
 }
 

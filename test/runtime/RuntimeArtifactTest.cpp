@@ -324,7 +324,7 @@ TEST(Manifest, AllDTypesDimsCommentsAndBlankLines) {
   std::string text = "tessera-manifest 1\n"
                      "# a comment\n"
                      "\n"
-                     "target sm_90a\n"
+                     "target cpu\n"
                      "function f f_sym\n"
                      "arg a f16 ?x0\n"
                      "arg b bf16 scalar\n"
@@ -339,7 +339,7 @@ TEST(Manifest, AllDTypesDimsCommentsAndBlankLines) {
                      "end"; // no final newline
   Manifest m;
   ASSERT_EQ(parseManifest(text, m), "");
-  EXPECT_EQ(m.target, "sm_90a");
+  EXPECT_EQ(m.target, "cpu");
   ASSERT_EQ(m.functions.size(), 2u);
   const FunctionDesc &f = m.functions[0];
   ASSERT_EQ(f.args.size(), 7u);
@@ -458,7 +458,8 @@ TEST(Manifest, SyntaxErrorsNameTheLine) {
        "manifest line 3: unexpected control character 0x0d"},
       {head + "func f g\nend\n",
        "manifest line 3: unknown directive 'func' (expected target, "
-       "function, arg, result or end)"},
+       "requires, function, arg, result, buffer, variant, memset, launch or "
+       "end)"},
       {head + "tessera-manifest 1\n",
        "manifest line 3: 'tessera-manifest' must be the first line only"},
       {head + "function f g\nend\ntarget cpu\n",
@@ -527,4 +528,644 @@ TEST(Manifest, DTypeHelpers) {
   EXPECT_STREQ(getSectionKindName(2), "cpu-object");
   EXPECT_STREQ(getSectionKindName(5), "reference");
   EXPECT_STREQ(getSectionKindName(6), "");
+}
+
+//===----------------------------------------------------------------------===//
+// GPU plans
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The example of docs/artifact-format.md, "GPU functions".
+const char *const kGpuExample =
+    "tessera-manifest 1\n"
+    "target sm_80\n"
+    "function mm -\n"
+    "arg arg0 bf16 s0x4096\n"
+    "arg arg1 bf16 4096x4096\n"
+    "result result0 f32 s0x4096\n"
+    "buffer t0 f32 s0x4096\n"
+    "variant s0 <= 64\n"
+    "memset t0\n"
+    "launch tessera_mm_0 grid cdiv(4096,64) cdiv(s0,32) 4 block 128 1 1 smem "
+    "49152 params memref:arg0 memref:arg1 memref:t0 i64:s0\n"
+    "launch tessera_mm_0_epilogue grid cdiv(s0*4096,256) 1 1 block 256 1 1 "
+    "smem 0 params memref:t0 memref:result0\n"
+    "variant always\n"
+    "launch tessera_mm_1 grid cdiv(4096,128) cdiv(s0,128) 1 block 256 1 1 "
+    "smem 65536 params memref:arg0 memref:arg1 memref:result0\n"
+    "end\n";
+
+/// A GPU function built in memory that verifyManifest accepts.
+Manifest gpuManifest() {
+  Manifest m;
+  m.target = "sm_90a";
+  FunctionDesc f;
+  f.name = "f";
+  f.symbol = "-";
+  f.args.push_back({"a", DType::F32, {-1, 8}, {0, -1}});
+  f.results.push_back({"r", DType::F32, {-1, 8}, {0, -1}});
+  f.buffers.push_back({"t0", DType::F32, {-1}, {0}});
+  Variant small;
+  small.condition = "s0*8 < 1024";
+  PlanStep memset;
+  memset.kind = PlanStep::Kind::Memset;
+  memset.buffer = "t0";
+  small.steps.push_back(memset);
+  PlanStep launch;
+  launch.kind = PlanStep::Kind::Launch;
+  launch.launch.kernel = "k_small";
+  launch.launch.grid = {"cdiv(s0,4)", "1", "max(s0,1)"};
+  launch.launch.block = {32, 4, 1};
+  launch.launch.sharedMemoryBytes = 1024;
+  launch.launch.params = {{KernelParam::Kind::Memref, "a"},
+                          {KernelParam::Kind::Memref, "t0"},
+                          {KernelParam::Kind::Memref, "r"},
+                          {KernelParam::Kind::I64, "s0*8"},
+                          {KernelParam::Kind::I32, "min(s0,7)"}};
+  small.steps.push_back(launch);
+  Variant always;
+  PlanStep empty;
+  empty.kind = PlanStep::Kind::Launch;
+  empty.launch.kernel = "k_none";
+  empty.launch.grid = {"1", "1", "1"};
+  always.steps.push_back(empty);
+  f.variants = {small, always};
+  m.functions.push_back(f);
+  return m;
+}
+} // namespace
+
+TEST(GpuPlan, ParsesTheSpecExample) {
+  Manifest m;
+  ASSERT_EQ(parseManifest(kGpuExample, m), "");
+  EXPECT_EQ(m.target, "sm_80");
+  ASSERT_EQ(m.functions.size(), 1u);
+  const FunctionDesc &f = m.functions[0];
+  EXPECT_EQ(f.symbol, "-");
+  ASSERT_EQ(f.buffers.size(), 1u);
+  EXPECT_EQ(f.buffers[0].name, "t0");
+  EXPECT_EQ(f.buffers[0].dtype, DType::F32);
+  EXPECT_EQ(f.buffers[0].symbols, (std::vector<int64_t>{0, -1}));
+  ASSERT_EQ(f.variants.size(), 2u);
+  EXPECT_EQ(f.variants[0].condition, "s0 <= 64");
+  EXPECT_EQ(f.variants[1].condition, "");
+  ASSERT_EQ(f.variants[0].steps.size(), 3u);
+  EXPECT_EQ(f.variants[0].steps[0].kind, PlanStep::Kind::Memset);
+  EXPECT_EQ(f.variants[0].steps[0].buffer, "t0");
+  const PlanStep &step = f.variants[0].steps[1];
+  EXPECT_EQ(step.kind, PlanStep::Kind::Launch);
+  const LaunchStep &l = step.launch;
+  EXPECT_EQ(l.kernel, "tessera_mm_0");
+  EXPECT_EQ(l.grid, (std::array<std::string, 3>{"cdiv(4096,64)", "cdiv(s0,32)",
+                                                 "4"}));
+  EXPECT_EQ(l.block, (std::array<int64_t, 3>{128, 1, 1}));
+  EXPECT_EQ(l.sharedMemoryBytes, 49152);
+  ASSERT_EQ(l.params.size(), 4u);
+  EXPECT_EQ(l.params[0].kind, KernelParam::Kind::Memref);
+  EXPECT_EQ(l.params[0].value, "arg0");
+  EXPECT_EQ(l.params[2].value, "t0");
+  EXPECT_EQ(l.params[3].kind, KernelParam::Kind::I64);
+  EXPECT_EQ(l.params[3].value, "s0");
+  EXPECT_EQ(f.variants[1].steps[0].launch.sharedMemoryBytes, 65536);
+  EXPECT_EQ(verifyManifest(m), "");
+}
+
+TEST(GpuPlan, PrintRoundTrips) {
+  Manifest m;
+  ASSERT_EQ(parseManifest(kGpuExample, m), "");
+  EXPECT_EQ(printManifest(m), kGpuExample);
+
+  Manifest built = gpuManifest();
+  ASSERT_EQ(verifyManifest(built), "");
+  std::string text = printManifest(built);
+  EXPECT_EQ(text, "tessera-manifest 1\n"
+                  "target sm_90a\n"
+                  "function f -\n"
+                  "arg a f32 s0x8\n"
+                  "result r f32 s0x8\n"
+                  "buffer t0 f32 s0\n"
+                  "variant s0*8 < 1024\n"
+                  "memset t0\n"
+                  "launch k_small grid cdiv(s0,4) 1 max(s0,1) block 32 4 1 "
+                  "smem 1024 params memref:a memref:t0 memref:r i64:s0*8 "
+                  "i32:min(s0,7)\n"
+                  "variant always\n"
+                  "launch k_none grid 1 1 1 block 1 1 1 smem 0 params\n"
+                  "end\n");
+  Manifest back;
+  ASSERT_EQ(parseManifest(text, back), "");
+  EXPECT_EQ(printManifest(back), text);
+  EXPECT_EQ(back.functions[0].variants[0].steps[1].launch.params[4].kind,
+            KernelParam::Kind::I32);
+  EXPECT_TRUE(back.functions[0].variants[1].steps[0].launch.params.empty());
+  // A GPU function may also name a symbol, and a variant may have no step.
+  built.functions[0].symbol = "f_kernel";
+  built.functions[0].variants[1].steps.clear();
+  ASSERT_EQ(verifyManifest(built), "");
+  ASSERT_EQ(parseManifest(printManifest(built), back), "");
+  EXPECT_EQ(printManifest(back), printManifest(built));
+}
+
+TEST(GpuPlan, SyntaxErrorsNameTheLine) {
+  const std::string gpu = "tessera-manifest 1\ntarget sm_80\n";
+  const std::string cpu = "tessera-manifest 1\ntarget cpu\n";
+  // A function with one 2-D argument binding s0, and a result.
+  const std::string fn = gpu + "function f -\narg a f32 s0x4\nresult r f32 "
+                               "s0x4\n";
+  const std::string launchHead = "launch k grid 1 1 1 block 1 1 1 smem 0 ";
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const Case cases[] = {
+      // Symbols, order, where plans may appear.
+      {cpu + "function f -\nend\n",
+       "manifest line 3: invalid symbol '-' (expected a C identifier)"},
+      {gpu + "function f 9x\nend\n",
+       "manifest line 3: invalid symbol '9x' (expected '-' or a C "
+       "identifier)"},
+      {fn + "buffer t0 f32 4\nresult q f32 4\nvariant always\nend\n",
+       "manifest line 7: 'result' after a 'buffer' in function 'f' (the "
+       "order is arg, result, buffer, variant)"},
+      {fn + "variant always\nbuffer t0 f32 4\nend\n",
+       "manifest line 7: 'buffer' after a 'variant' in function 'f' (the "
+       "order is arg, result, buffer, variant)"},
+      {fn + "variant always\narg b f32 4\nend\n",
+       "manifest line 7: 'arg' after a 'variant' in function 'f'"},
+      {gpu + "buffer t0 f32 4\n", "manifest line 3: 'buffer' outside a function"},
+      {gpu + "variant always\n", "manifest line 3: 'variant' outside a function"},
+      {gpu + "memset t0\n", "manifest line 3: 'memset' outside a function"},
+      {gpu + launchHead + "params\n",
+       "manifest line 3: 'launch' outside a function"},
+      {cpu + "function f g\nvariant always\nend\n",
+       "manifest line 4: 'variant' in function 'f' of target cpu (plans are "
+       "for GPU targets)"},
+      {cpu + "function f g\nbuffer t0 f32 4\nend\n",
+       "manifest line 4: 'buffer' in function 'f' of target cpu"},
+      {cpu + "function f g\nmemset x\nend\n",
+       "manifest line 4: 'memset' in function 'f' of target cpu"},
+      // Values.
+      {fn + "buffer tmp f32 4\nvariant always\nend\n",
+       "manifest line 6: buffers are named t0, t1, ... in order: expected "
+       "'t0', got 'tmp'"},
+      {fn + "buffer t0 f32 4\nbuffer t2 f32 4\nvariant always\nend\n",
+       "manifest line 7: buffers are named t0, t1, ... in order: expected "
+       "'t1', got 't2'"},
+      {fn + "buffer t0 f32\nvariant always\nend\n",
+       "manifest line 6: 'buffer' expects 3 operands (name, dtype, dims), got "
+       "2"},
+      {fn + "buffer t0 q8 4\nvariant always\nend\n",
+       "manifest line 6: unknown dtype 'q8' of 't0'"},
+      {fn + "buffer t0 f32 4x-1\nvariant always\nend\n",
+       "manifest line 6: bad dims '4x-1' of 't0': size 1 is '-1'"},
+      {fn + "buffer t0 f32 ?x4\nvariant always\nend\n",
+       "manifest line 6: buffer 't0': dimension 0 is '?', but the runtime "
+       "allocates this value: its sizes must be numbers or symbols bound by "
+       "the arguments"},
+      {fn + "buffer t0 f32 4xs1\nvariant always\nend\n",
+       "manifest line 6: buffer 't0': dimension 1 is s1, which no argument "
+       "binds"},
+      {gpu + "function f -\narg a f32 ?\nresult r f32 ?\nvariant always\nend\n",
+       "manifest line 5: result 'r': dimension 0 is '?'"},
+      {gpu + "function f -\narg a f32 s0\nresult r f32 s0xs3\nvariant "
+             "always\nend\n",
+       "manifest line 5: result 'r': dimension 1 is s3, which no argument "
+       "binds"},
+      {gpu + "function f -\narg a f32 4\nresult a f32 4\nvariant always\nend\n",
+       "manifest line 5: duplicate value name 'a' in function 'f' (an arg has "
+       "it; the args, results and buffers of a GPU function need distinct "
+       "names)"},
+      {gpu + "function f -\narg t0 f32 4\nbuffer t0 f32 4\nvariant "
+             "always\nend\n",
+       "manifest line 5: duplicate value name 't0' in function 'f' (an arg "
+       "has it"},
+      {gpu + "function f -\nresult t0 f32 4\nbuffer t0 f32 4\nvariant "
+             "always\nend\n",
+       "manifest line 5: duplicate value name 't0' in function 'f' (a result "
+       "has it"},
+      // Variants.
+      {fn + "end\n", "manifest line 6: GPU function 'f' has no 'variant' (its "
+                     "plan needs at least 'variant always')"},
+      {fn + "variant s0 < 4\nend\n",
+       "manifest line 7: the last variant of function 'f' (line 6) is not "
+       "'variant always'"},
+      {fn + "variant always\nvariant s0 < 4\nend\n",
+       "manifest line 7: 'variant' after the 'variant always' of function "
+       "'f' (line 6), which would never run"},
+      {fn + "variant\nend\n",
+       "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
+       "got 0 operands"},
+      {fn + "variant s0 <\nend\n",
+       "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
+       "got 2 operands"},
+      {fn + "variant sometimes\nend\n",
+       "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
+       "got 'sometimes'"},
+      {fn + "variant s0 <> 4\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <> 4': unknown comparison '<>' "
+       "(expected <=, <, >=, > or ==)"},
+      {fn + "variant s0 <= 4+\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4+': '4+' ends early (expected a "
+       "number, a symbol sN, cdiv(, min(, max( or '(')"},
+      {fn + "variant s1 == 4\nvariant always\nend\n",
+       "manifest line 6: condition 's1 == 4': symbol s1 is not bound by an "
+       "argument"},
+      // Memset.
+      {fn + "memset r\nvariant always\nend\n",
+       "manifest line 6: 'memset' before the first 'variant' of function 'f'"},
+      {fn + "variant always\nmemset\nend\n",
+       "manifest line 7: 'memset' expects 1 operand (result or buffer), got "
+       "0"},
+      {fn + "variant always\nmemset t7\nend\n",
+       "manifest line 7: memset of 't7', which is no result or buffer of "
+       "function 'f'"},
+      {fn + "variant always\nmemset a\nend\n",
+       "manifest line 7: memset of argument 'a' (arguments are read-only)"},
+      // Launch syntax.
+      {fn + "variant always\nlaunch k grid 1 1 1\nend\n",
+       "manifest line 7: 'launch' expects '<kernel> grid <x> <y> <z> block "
+       "<x> <y> <z> smem <bytes> params <param>...', got 5 operands"},
+      {fn + "variant always\nlaunch k grod 1 1 1 block 1 1 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: 'launch': expected 'grid' after the kernel name, got "
+       "'grod'"},
+      {fn + "variant always\nlaunch k grid 1 1 1 blocks 1 1 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: 'launch': expected 'block' after the grid, got "
+       "'blocks'"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 1 1 1 shared 0 "
+            "params\nend\n",
+       "manifest line 7: 'launch': expected 'smem' after the block, got "
+       "'shared'"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 1 1 1 smem 0 "
+            "args\nend\n",
+       "manifest line 7: 'launch': expected 'params' after smem, got 'args'"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 1 two 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': block y 'two' is not a number"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 1 1 1 smem -1 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': smem '-1' is not a number"},
+      {fn + "variant always\n" + launchHead + "params f32:s0\nend\n",
+       "manifest line 7: launch 'k': param 'f32:s0' (expected "
+       "memref:<value>, i64:<expr> or i32:<expr>)"},
+      // Launch checks.
+      {fn + "variant always\nlaunch 9k grid 1 1 1 block 1 1 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: invalid kernel name '9k' (expected a C identifier)"},
+      {fn + "variant always\nlaunch k grid 1 s4 1 block 1 1 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': grid y: symbol s4 in 's4' is not bound "
+       "by an argument"},
+      {fn + "variant always\nlaunch k grid 1 1 cdiv(s0) block 1 1 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': grid z: unexpected ')' at column 8 of "
+       "'cdiv(s0)' (expected ',')"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 0 1 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': block x is 0 (must be >= 1)"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 2048 1 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': block x is 2048 (at most 1024)"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 1 1 65 smem 0 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': block z is 65 (at most 64)"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 64 32 1 smem 0 "
+            "params\nend\n",
+       "manifest line 7: launch 'k': a block of 64x32x1 threads exceeds 1024"},
+      {fn + "variant always\nlaunch k grid 1 1 1 block 1 1 1 smem "
+            "4294967296 params\nend\n",
+       "manifest line 7: launch 'k': smem 4294967296 is outside [0, "
+       "4294967295]"},
+      {fn + "variant always\n" + launchHead + "params memref:a memref:q\nend\n",
+       "manifest line 7: launch 'k': param 1 'memref:q' names no argument, "
+       "result or buffer"},
+      {fn + "variant always\n" + launchHead + "params i64:s0*\nend\n",
+       "manifest line 7: launch 'k': param 0 'i64:s0*': 's0*' ends early"},
+      {fn + "variant always\n" + launchHead + "params memref:r i32:s2\nend\n",
+       "manifest line 7: launch 'k': param 1 'i32:s2': symbol s2 in 's2' is "
+       "not bound by an argument"},
+  };
+  for (const Case &c : cases) {
+    std::string error = parseError(c.text);
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "manifest:\n"
+        << c.text << "\nerror: " << error << "\nexpected: " << c.message;
+  }
+}
+
+TEST(GpuPlan, VerifyRejectsBadPlans) {
+  const Manifest good = gpuManifest();
+  ASSERT_EQ(verifyManifest(good), "");
+  struct Case {
+    void (*edit)(Manifest &);
+    std::string message;
+  };
+  const Case cases[] = {
+      {[](Manifest &m) { m.functions[0].symbol = ""; },
+       "function 'f': invalid symbol '' (expected '-' or a C identifier)"},
+      {[](Manifest &m) { m.target = "cpu"; },
+       "function 'f': invalid symbol '-' (expected a C identifier)"},
+      {[](Manifest &m) {
+         m.target = "cpu";
+         m.functions[0].symbol = "f";
+       },
+       "function 'f': target cpu has no plans, but the function has 1 buffer "
+       "and 2 variants"},
+      {[](Manifest &m) { m.functions[0].buffers[0].name = "tmp"; },
+       "function 'f', buffer 0 ('tmp'): buffers are named t0, t1, ... in "
+       "order (expected 't0')"},
+      {[](Manifest &m) {
+         m.functions[0].buffers[0].dtype = static_cast<DType>(42);
+       },
+       "function 'f', buffer 0 ('t0'): unknown dtype 42"},
+      {[](Manifest &m) { m.functions[0].buffers[0].symbols[0] = 7; },
+       "function 'f', buffer 0 ('t0'): dimension 0 is s7, which no argument "
+       "binds"},
+      {[](Manifest &m) { m.functions[0].results[0].symbols[0] = -1; },
+       "function 'f', result 0 ('r'): dimension 0 is '?', but the runtime "
+       "allocates this value: its sizes must be numbers or symbols bound by "
+       "the arguments"},
+      {[](Manifest &m) { m.functions[0].results[0].name = "a"; },
+       "function 'f': arg 0 and result 0 are both named 'a' (the values of a "
+       "GPU function need distinct names)"},
+      {[](Manifest &m) { m.functions[0].args[0].name = "t0"; },
+       "function 'f': arg 0 and buffer 0 are both named 't0' (the values of a "
+       "GPU function need distinct names)"},
+      {[](Manifest &m) { m.functions[0].variants.clear(); },
+       "function 'f': a GPU function needs a plan (at least 'variant "
+       "always')"},
+      {[](Manifest &m) { m.functions[0].variants[0].condition = ""; },
+       "function 'f', variant 0: 'always' must be the last variant (the ones "
+       "after it would never run)"},
+      {[](Manifest &m) { m.functions[0].variants[1].condition = "s0 < 4"; },
+       "function 'f', variant 1: the last variant must be 'always', not 's0 "
+       "< 4'"},
+      {[](Manifest &m) { m.functions[0].variants[0].condition = "s0<4"; },
+       "function 'f', variant 0: condition 's0<4' is not '<expr> <op> "
+       "<expr>' with single spaces"},
+      {[](Manifest &m) { m.functions[0].variants[0].condition = "s0  < 4"; },
+       "function 'f', variant 0: condition 's0  < 4' is not '<expr> <op> "
+       "<expr>' with single spaces"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].condition = "s0 >= max(s9,1)";
+       },
+       "function 'f', variant 0: condition 's0 >= max(s9,1)': symbol s9 is "
+       "not bound by an argument"},
+      {[](Manifest &m) { m.functions[0].variants[0].steps[0].buffer = "a"; },
+       "function 'f', variant 0, step 0: memset of argument 'a' (arguments "
+       "are read-only)"},
+      {[](Manifest &m) { m.functions[0].variants[0].steps[0].buffer = "t1"; },
+       "function 'f', variant 0, step 0: memset of 't1', which is no result "
+       "or buffer of function 'f'"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[0].kind =
+             static_cast<PlanStep::Kind>(9);
+       },
+       "function 'f', variant 0, step 0: unknown step kind"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.kernel = "k-1";
+       },
+       "function 'f', variant 0, step 1: invalid kernel name 'k-1' (expected "
+       "a C identifier)"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.grid[0] = "";
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': grid x: empty "
+       "expression"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.grid[2] = "s0 + 1";
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': grid z: "
+       "unexpected ' ' at column 3 of 's0 + 1' (expected '+', '*' or the "
+       "end)"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.block = {32, -4, 1};
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': block y is -4 "
+       "(must be >= 1)"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.sharedMemoryBytes = -1;
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': smem -1 is outside "
+       "[0, 4294967295]"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[1].value = "t9";
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 1 "
+       "'memref:t9' names no argument, result or buffer"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[3].value = "s1";
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 3 'i64:s1': "
+       "symbol s1 in 's1' is not bound by an argument"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[4].value = "min(";
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 4 "
+       "'i32:min(': 'min(' ends early (expected a number, a symbol sN, "
+       "cdiv(, min(, max( or '(')"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[0].kind =
+             static_cast<KernelParam::Kind>(7);
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 0 has an "
+       "unknown kind"},
+  };
+  for (const Case &c : cases) {
+    Manifest m = good;
+    c.edit(m);
+    EXPECT_EQ(verifyManifest(m), c.message);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Plan expressions
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Evaluates `text` with s0 = 10, s1 = 3, s12 = 0; returns the value or
+/// fails the test.
+int64_t eval(const std::string &text) {
+  int64_t value = -12345;
+  std::string error =
+      evaluateExpression(text, {{0, 10}, {1, 3}, {12, 0}}, value);
+  EXPECT_EQ(error, "") << text;
+  return value;
+}
+
+std::string evalError(const std::string &text,
+                      const std::vector<SymbolValue> &symbols = {{0, 10}}) {
+  int64_t value = -12345;
+  std::string error = evaluateExpression(text, symbols, value);
+  EXPECT_EQ(value, -12345) << "the value is set only on success: " << text;
+  return error;
+}
+} // namespace
+
+TEST(PlanExpression, Evaluates) {
+  EXPECT_EQ(eval("0"), 0);
+  EXPECT_EQ(eval("4096"), 4096);
+  EXPECT_EQ(eval("007"), 7);
+  EXPECT_EQ(eval("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(eval("s0"), 10);
+  EXPECT_EQ(eval("s12"), 0);
+  EXPECT_EQ(eval("s0+s1*2"), 16);
+  EXPECT_EQ(eval("s1*2+s0"), 16);
+  EXPECT_EQ(eval("(s0+s1)*2"), 26);
+  EXPECT_EQ(eval("2*3*4+1+1"), 26);
+  EXPECT_EQ(eval("((((s1))))"), 3);
+  EXPECT_EQ(eval("cdiv(s0,3)"), 4);
+  EXPECT_EQ(eval("cdiv(9,3)"), 3);
+  EXPECT_EQ(eval("cdiv(0,64)"), 0);
+  EXPECT_EQ(eval("cdiv(s0*4096,256)"), 160);
+  EXPECT_EQ(eval("min(s0,s1)"), 3);
+  EXPECT_EQ(eval("max(s0,s1)"), 10);
+  EXPECT_EQ(eval("max(s12,1)*min(cdiv(s0,4),2)+1"), 3);
+  EXPECT_EQ(eval("cdiv(min(s0,100)+max(s1,s12),2)*2"), 14);
+
+  Expression e;
+  ASSERT_EQ(parseExpression("cdiv(s3*s1,s3)+s7", e), "");
+  EXPECT_EQ(e.text, "cdiv(s3*s1,s3)+s7");
+  EXPECT_EQ(e.symbols(), (std::vector<int64_t>{3, 1, 7}));
+  int64_t value = 0;
+  EXPECT_EQ(evaluateExpression(e, {{7, 1}, {3, 5}, {1, 6}}, value), "");
+  EXPECT_EQ(value, 7);
+}
+
+TEST(PlanExpression, SyntaxErrors) {
+  struct Case {
+    std::string text, message;
+  };
+  const Case cases[] = {
+      {"", "empty expression"},
+      {"+", "unexpected '+' at column 1 of '+' (expected a number, a symbol "
+            "sN, cdiv(, min(, max( or '(')"},
+      {"-1", "unexpected '-' at column 1 of '-1' (expected a number"},
+      {"s0-1", "unexpected '-' at column 3 of 's0-1' (expected '+', '*' or "
+               "the end)"},
+      {"s0 ", "unexpected ' ' at column 3 of 's0 ' (expected '+', '*' or the "
+              "end)"},
+      {"4/2", "unexpected '/' at column 2 of '4/2' (expected '+', '*' or the "
+              "end)"},
+      {"s0+", "'s0+' ends early (expected a number, a symbol sN, cdiv(, min(, "
+              "max( or '(')"},
+      {"2**3", "unexpected '*' at column 3 of '2**3' (expected a number"},
+      {"(s0", "'(s0' ends early (expected ')')"},
+      {"s0)", "unexpected ')' at column 3 of 's0)' (expected '+', '*' or the "
+              "end)"},
+      {"()", "unexpected ')' at column 2 of '()' (expected a number"},
+      {"cdiv", "'cdiv' ends early (expected '(')"},
+      {"cdiv (1,2)", "unexpected ' ' at column 5 of 'cdiv (1,2)' (expected "
+                     "'(')"},
+      {"cdiv(1)", "unexpected ')' at column 7 of 'cdiv(1)' (expected ',')"},
+      {"min(1,2,3)", "unexpected ',' at column 8 of 'min(1,2,3)' (expected "
+                     "')')"},
+      {"max(,2)", "unexpected ',' at column 5 of 'max(,2)' (expected a "
+                  "number"},
+      {"ceil(1,2)", "unknown name 'ceil' at column 1 of 'ceil(1,2)' (expected "
+                    "a symbol sN, cdiv, min or max)"},
+      {"S0", "unexpected 'S' at column 1 of 'S0' (expected a number"},
+      {"s", "unknown name 's' at column 1 of 's'"},
+      {"sx", "unknown name 'sx' at column 1 of 'sx'"},
+      {"s0x", "unexpected 'x' at column 3 of 's0x' (expected '+', '*', ',', "
+              "')' or the end after a symbol)"},
+      {"4s0", "unexpected 's' at column 2 of '4s0' (expected '+', '*' or the "
+              "end)"},
+      {"9223372036854775808", "number '9223372036854775808' at column 1 of "
+                              "'9223372036854775808' does not fit in 64 bits"},
+      {"s99999999999999999999", "number 's99999999999999999999' at column 1 "
+                                "of 's99999999999999999999' does not fit in "
+                                "64 bits"},
+      {std::string(40, '(') + "1" + std::string(40, ')'),
+       "nests deeper than 32 levels"},
+      {"max(" + std::string(40, '(') + "1" + std::string(40, ')') + ",1)",
+       "nests deeper than 32 levels"},
+  };
+  for (const Case &c : cases) {
+    Expression e;
+    std::string error = parseExpression(c.text, e);
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "expression: " << c.text << "\nerror: " << error
+        << "\nexpected: " << c.message;
+    EXPECT_TRUE(e.nodes.empty()) << c.text;
+    EXPECT_NE(evalError(c.text).find(c.message), std::string::npos) << c.text;
+  }
+  // 32 levels are fine.
+  EXPECT_EQ(eval(std::string(31, '(') + "1" + std::string(31, ')')), 1);
+}
+
+TEST(PlanExpression, OverflowDivisionByZeroAndUnboundSymbols) {
+  const int64_t big = int64_t(1) << 32;
+  EXPECT_EQ(evalError("s0*s0", {{0, big}}),
+            "'s0*s0' overflows 64-bit integers (with s0=4294967296)");
+  EXPECT_EQ(evalError("9223372036854775807+1"),
+            "'9223372036854775807+1' overflows 64-bit integers");
+  EXPECT_EQ(evalError("s0+s1", {{0, INT64_MAX}, {1, 1}}),
+            "'s0+s1' overflows 64-bit integers (with s0=9223372036854775807, "
+            "s1=1)");
+  EXPECT_EQ(evalError("cdiv(s0,s1)", {{0, 5}, {1, 0}}),
+            "'cdiv(s0,s1)' divides by zero (with s0=5, s1=0)");
+  EXPECT_EQ(evalError("cdiv(1,0)"), "'cdiv(1,0)' divides by zero");
+  EXPECT_EQ(evalError("s0+s3"), "symbol s3 of 's0+s3' is not bound");
+  // The largest values that do not overflow.
+  int64_t value = 0;
+  EXPECT_EQ(evaluateExpression("s0*2+1", {{0, INT64_MAX / 2}}, value), "");
+  EXPECT_EQ(value, INT64_MAX);
+  EXPECT_EQ(evaluateExpression("cdiv(s0,2)", {{0, INT64_MAX}}, value), "");
+  EXPECT_EQ(value, int64_t(1) << 62);
+  // Negative bindings (never sizes) still divide without UB.
+  EXPECT_EQ(evaluateExpression("cdiv(s0,s1)", {{0, -7}, {1, 2}}, value), "");
+  EXPECT_EQ(value, -3);
+  EXPECT_EQ(evaluateExpression("cdiv(s0,s1)", {{0, -7}, {1, -2}}, value), "");
+  EXPECT_EQ(value, 4);
+  EXPECT_EQ(evalError("cdiv(s0,s1)", {{0, INT64_MIN}, {1, -1}}),
+            "'cdiv(s0,s1)' overflows 64-bit integers (with "
+            "s0=-9223372036854775808, s1=-1)");
+}
+
+TEST(PlanCondition, ParsesAndEvaluates) {
+  struct Case {
+    std::string text;
+    bool holds;
+  };
+  const Case cases[] = {
+      {"s0 <= 10", true},   {"s0 <= 9", false},  {"s0 < 11", true},
+      {"s0 < 10", false},   {"s0 >= 10", true},  {"s0 >= 11", false},
+      {"s0 > 9", true},     {"s0 > 10", false},  {"s0 == 10", true},
+      {"s0 == 11", false},  {"cdiv(s0,4) == 3", true},
+      {"s0*s1 > s0+s1", true},
+  };
+  for (const Case &c : cases) {
+    Condition condition;
+    ASSERT_EQ(parseCondition(c.text, condition), "") << c.text;
+    bool holds = !c.holds;
+    EXPECT_EQ(evaluateCondition(condition, {{0, 10}, {1, 3}}, holds), "")
+        << c.text;
+    EXPECT_EQ(holds, c.holds) << c.text;
+  }
+  Condition condition;
+  EXPECT_EQ(parseCondition("s0 != 1", condition),
+            "condition 's0 != 1': unknown comparison '!=' (expected <=, <, "
+            ">=, > or ==)");
+  EXPECT_EQ(parseCondition("s0<=1", condition),
+            "condition 's0<=1' is not '<expr> <op> <expr>' with single spaces");
+  EXPECT_EQ(parseCondition("s0 <= 1 <= 2", condition),
+            "condition 's0 <= 1 <= 2' is not '<expr> <op> <expr>' with single "
+            "spaces");
+  EXPECT_EQ(parseCondition("", condition),
+            "condition '' is not '<expr> <op> <expr>' with single spaces");
+  EXPECT_EQ(parseCondition("s0* <= 1", condition),
+            "condition 's0* <= 1': 's0*' ends early (expected a number, a "
+            "symbol sN, cdiv(, min(, max( or '(')");
+  EXPECT_EQ(parseCondition("1 <= x", condition),
+            "condition '1 <= x': unknown name 'x' at column 1 of 'x' "
+            "(expected a symbol sN, cdiv, min or max)");
+  ASSERT_EQ(parseCondition("s0*s0 > 1", condition), "");
+  bool holds = false;
+  EXPECT_EQ(evaluateCondition(condition, {{0, int64_t(1) << 40}}, holds),
+            "'s0*s0' overflows 64-bit integers (with s0=1099511627776)");
+  ASSERT_EQ(parseCondition("1 > s5", condition), "");
+  EXPECT_EQ(evaluateCondition(condition, {}, holds),
+            "symbol s5 of 's5' is not bound");
 }

@@ -479,13 +479,17 @@ TEST(ModuleLoad, ObjectThatIsNotELF) {
                   "cannot load the cpu-object: ");
 }
 
-TEST(ModuleLoad, GpuTargetsNeedTheCudaBackend) {
-  std::vector<uint8_t> f = writeArtifact(
-      {{SectionKind::Manifest,
-        textBytes("tessera-manifest 1\ntarget sm_90a\nfunction f f\nend\n")},
-       {SectionKind::Ptx, textBytes(".version 8.0")}});
-  expectLoadError(f, TESSERA_STATUS_UNAVAILABLE,
-                  "target sm_90a needs the CUDA backend (not built yet)");
+TEST(ModuleLoad, GpuArtifactsNeedTheirCode) {
+  // (RuntimeGpuTest covers GPU modules; here, what a GPU artifact must hold.)
+  const std::string manifest = "tessera-manifest 1\ntarget sm_90a\nfunction "
+                               "f -\nvariant always\nend\n";
+  expectLoadError(makeArtifact(manifest, /*withObject=*/false),
+                  TESSERA_STATUS_INVALID_ARGUMENT,
+                  "the artifact for target sm_90a has no 'ptx' or 'cubin' "
+                  "section with code");
+  expectLoadError(makeArtifact(manifest), TESSERA_STATUS_INVALID_ARGUMENT,
+                  "the artifact for target sm_90a has a 'cpu-object' section "
+                  "(GPU artifacts have none)");
 }
 
 //===----------------------------------------------------------------------===//
@@ -666,6 +670,47 @@ TEST_F(ModuleTest, ArgumentErrors) {
                        "range (the module has 8 functions)");
   o = take(tessera_module_invoke(nullptr, 0, nullptr, 0, nullptr, 0));
   EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT);
+}
+
+TEST_F(ModuleTest, DeviceTensorsAreRejected) {
+  // A wrapped device pointer is never touched: no GPU needed.
+  int64_t dims[] = {2, 4};
+  tessera_tensor_t raw = nullptr;
+  ASSERT_EQ(tessera_tensor_wrap_device(TESSERA_DTYPE_F32, 2, dims, 0x1000,
+                                       &raw),
+            nullptr);
+  TensorPtr device(raw);
+  TensorPtr host = makeF32({2, 4}, {});
+  std::vector<TensorPtr> results;
+  Outcome o =
+      invoke(module.get(), function("add"), {host.get(), device.get()},
+             results, 1);
+  EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(o.message,
+            "function 'add': argument 1 ('b') is a device tensor; target cpu "
+            "takes host tensors (copy it with tessera_tensor_copy_to)");
+  EXPECT_EQ(results[0], nullptr);
+}
+
+TEST_F(ModuleTest, InvokeAsyncOfACpuModuleIsInvoke) {
+  TensorPtr a = makeF32({1, 4}, {1, 2, 3, 4});
+  TensorPtr b = makeF32({1, 4}, {10, 20, 30, 40});
+  tessera_tensor_t args[] = {a.get(), b.get()};
+  tessera_tensor_t out = nullptr;
+  ASSERT_EQ(tessera_module_invoke_async(module.get(), function("add"), args, 2,
+                                        &out, 1,
+                                        reinterpret_cast<void *>(0x1234)),
+            nullptr);
+  TensorPtr result(out);
+  EXPECT_EQ(tessera_tensor_device(out), TESSERA_DEVICE_HOST);
+  EXPECT_EQ(valuesOf(out), (std::vector<float>{11, 22, 33, 44}));
+  Outcome o = take(tessera_module_invoke_async(module.get(), function("add"),
+                                               args, 1, &out, 1, nullptr));
+  EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(o.message, "function 'add' takes 2 arguments, got 1");
+  o = take(tessera_module_invoke_async(nullptr, 0, args, 2, &out, 1, nullptr));
+  EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(o.message, "tessera_module_invoke_async: 'module' is NULL");
 }
 
 TEST_F(ModuleTest, SymbolsBindAcrossDimensionsOfOneArgument) {

@@ -1,7 +1,8 @@
 //===- RuntimeTensorTest.cpp - The tensor part of the runtime C API -------===//
 //
-// Allocation, wrapping, shape validation, reference counting and accessors
-// of tessera_tensor_t.
+// Allocation, wrapping, shape validation, reference counting, accessors and
+// copies of tessera_tensor_t, on the host and (where there is one) a CUDA
+// device.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +23,13 @@ void expectInvalid(tessera_status_t s, const std::string &message) {
   EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT) << o.message;
   EXPECT_NE(o.message.find(message), std::string::npos)
       << "message: " << o.message << "\nexpected to contain: " << message;
+}
+
+/// Whether the CUDA driver sees a device (the GPU tests skip otherwise).
+bool haveCudaDevice() {
+  int count = 0;
+  Outcome o = take(tessera_cuda_device_count(&count));
+  return o.code == TESSERA_STATUS_OK && count > 0;
 }
 } // namespace
 
@@ -186,4 +195,189 @@ TEST(Tensor, NullHandlesAreHarmless) {
   EXPECT_EQ(tessera_tensor_dims(nullptr), nullptr);
   EXPECT_EQ(tessera_tensor_data(nullptr), nullptr);
   EXPECT_EQ(tessera_tensor_element_count(nullptr), 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Device tensors
+//===----------------------------------------------------------------------===//
+
+TEST(DeviceTensor, WrapDescribesCallerMemory) {
+  // Wrapping never touches the memory: no GPU needed.
+  int64_t dims[] = {3, 5};
+  tessera_tensor_t t = nullptr;
+  ASSERT_EQ(tessera_tensor_wrap_device(TESSERA_DTYPE_BF16, 2, dims,
+                                       0xdead0000ull, &t),
+            nullptr);
+  EXPECT_EQ(tessera_tensor_device(t), TESSERA_DEVICE_CUDA);
+  EXPECT_EQ(tessera_tensor_device_pointer(t), 0xdead0000ull);
+  EXPECT_EQ(tessera_tensor_data(t), nullptr);
+  EXPECT_EQ(tessera_tensor_dtype(t), TESSERA_DTYPE_BF16);
+  EXPECT_EQ(tessera_tensor_rank(t), 2);
+  EXPECT_EQ(tessera_tensor_dims(t)[1], 5);
+  EXPECT_EQ(tessera_tensor_element_count(t), 15);
+  tessera_tensor_release(t); // not owned: nothing is freed
+
+  // A host tensor is on the host and has no device pointer.
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_F32, 2, dims, &t), nullptr);
+  EXPECT_EQ(tessera_tensor_device(t), TESSERA_DEVICE_HOST);
+  EXPECT_EQ(tessera_tensor_device_pointer(t), 0u);
+  tessera_tensor_release(t);
+  EXPECT_EQ(tessera_tensor_device(nullptr), TESSERA_DEVICE_HOST);
+  EXPECT_EQ(tessera_tensor_device_pointer(nullptr), 0u);
+
+  // Empty tensors may have a null pointer.
+  int64_t empty[] = {0, 7};
+  ASSERT_EQ(tessera_tensor_wrap_device(TESSERA_DTYPE_F32, 2, empty, 0, &t),
+            nullptr);
+  EXPECT_EQ(tessera_tensor_element_count(t), 0);
+  tessera_tensor_release(t);
+}
+
+TEST(DeviceTensor, WrapErrors) {
+  int64_t dims[] = {3};
+  tessera_tensor_t t = reinterpret_cast<tessera_tensor_t>(0x1);
+  expectInvalid(tessera_tensor_wrap_device(TESSERA_DTYPE_F32, 1, dims, 0, &t),
+                "tessera_tensor_wrap_device: 'device_pointer' is 0 for a "
+                "tensor of 3 elements");
+  EXPECT_EQ(t, nullptr);
+  expectInvalid(tessera_tensor_wrap_device(TESSERA_DTYPE_F32, 1, dims, 0x100,
+                                           nullptr),
+                "tessera_tensor_wrap_device: 'out' is NULL");
+  int64_t negative[] = {-2};
+  expectInvalid(tessera_tensor_wrap_device(TESSERA_DTYPE_F32, 1, negative,
+                                           0x100, &t),
+                "tessera_tensor_wrap_device: dimension 0 is -2 (must be >= "
+                "0)");
+  expectInvalid(tessera_tensor_wrap_device(static_cast<tessera_dtype_t>(0), 1,
+                                           dims, 0x100, &t),
+                "tessera_tensor_wrap_device: unknown dtype 0");
+}
+
+TEST(DeviceTensor, CopyToTheHost) {
+  int64_t dims[] = {2, 3};
+  tessera_tensor_t t = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_I32, 2, dims, &t), nullptr);
+  for (int i = 0; i < 6; ++i)
+    static_cast<int32_t *>(tessera_tensor_data(t))[i] = i * i;
+  tessera_tensor_t copy = nullptr;
+  ASSERT_EQ(tessera_tensor_copy_to(t, TESSERA_DEVICE_HOST, &copy), nullptr);
+  EXPECT_NE(tessera_tensor_data(copy), tessera_tensor_data(t));
+  EXPECT_EQ(tessera_tensor_dims(copy)[1], 3);
+  EXPECT_EQ(std::memcmp(tessera_tensor_data(copy), tessera_tensor_data(t),
+                        6 * sizeof(int32_t)),
+            0);
+  tessera_tensor_release(copy);
+
+  expectInvalid(tessera_tensor_copy_to(t, static_cast<tessera_device_t>(5),
+                                       &copy),
+                "tessera_tensor_copy_to: unknown device 5");
+  EXPECT_EQ(copy, nullptr);
+  expectInvalid(tessera_tensor_copy_to(nullptr, TESSERA_DEVICE_HOST, &copy),
+                "tessera_tensor_copy_to: 'tensor' is NULL");
+  expectInvalid(tessera_tensor_copy_to(t, TESSERA_DEVICE_HOST, nullptr),
+                "tessera_tensor_copy_to: 'out' is NULL");
+  tessera_tensor_release(t);
+}
+
+TEST(DeviceTensor, WithoutCudaEveryDeviceAllocationIsUnavailable) {
+  if (haveCudaDevice())
+    GTEST_SKIP() << "this machine has a CUDA device";
+  int64_t dims[] = {4};
+  tessera_tensor_t t = reinterpret_cast<tessera_tensor_t>(0x1);
+  Outcome o = take(tessera_tensor_allocate_device(TESSERA_DTYPE_F32, 1, dims,
+                                                  &t));
+  EXPECT_EQ(o.code, TESSERA_STATUS_UNAVAILABLE);
+  EXPECT_EQ(o.message.rfind("tessera_tensor_allocate_device: no CUDA device: ",
+                            0),
+            0u)
+      << o.message;
+  EXPECT_EQ(t, nullptr);
+
+  tessera_tensor_t host = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_F32, 1, dims, &host),
+            nullptr);
+  o = take(tessera_tensor_copy_to(host, TESSERA_DEVICE_CUDA, &t));
+  EXPECT_EQ(o.code, TESSERA_STATUS_UNAVAILABLE);
+  EXPECT_EQ(o.message.rfind("tessera_tensor_copy_to: no CUDA device: ", 0), 0u)
+      << o.message;
+  tessera_tensor_release(host);
+
+  // Reading back a wrapped device tensor needs CUDA too.
+  ASSERT_EQ(tessera_tensor_wrap_device(TESSERA_DTYPE_F32, 1, dims, 0x1000, &t),
+            nullptr);
+  o = take(tessera_tensor_copy_to(t, TESSERA_DEVICE_HOST, &host));
+  EXPECT_EQ(o.code, TESSERA_STATUS_UNAVAILABLE);
+  EXPECT_EQ(host, nullptr);
+  tessera_tensor_release(t);
+}
+
+TEST(DeviceTensor, AllocateAndCopyRoundTrip) {
+  if (!haveCudaDevice())
+    GTEST_SKIP() << "no CUDA device";
+  int64_t dims[] = {5, 7};
+  tessera_tensor_t host = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate(TESSERA_DTYPE_F64, 2, dims, &host),
+            nullptr);
+  for (int i = 0; i < 35; ++i)
+    static_cast<double *>(tessera_tensor_data(host))[i] = 0.5 * i;
+
+  tessera_tensor_t device = nullptr, device2 = nullptr, back = nullptr;
+  Outcome o = take(tessera_tensor_copy_to(host, TESSERA_DEVICE_CUDA, &device));
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(tessera_tensor_device(device), TESSERA_DEVICE_CUDA);
+  EXPECT_NE(tessera_tensor_device_pointer(device), 0u);
+  EXPECT_EQ(tessera_tensor_data(device), nullptr);
+  EXPECT_EQ(tessera_tensor_element_count(device), 35);
+  o = take(tessera_tensor_copy_to(device, TESSERA_DEVICE_CUDA, &device2));
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_NE(tessera_tensor_device_pointer(device2),
+            tessera_tensor_device_pointer(device));
+  o = take(tessera_tensor_copy_to(device2, TESSERA_DEVICE_HOST, &back));
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(tessera_tensor_device(back), TESSERA_DEVICE_HOST);
+  EXPECT_EQ(std::memcmp(tessera_tensor_data(back), tessera_tensor_data(host),
+                        35 * sizeof(double)),
+            0);
+
+  // A wrapped view of runtime device memory reads the same bytes.
+  tessera_tensor_t view = nullptr, viewBack = nullptr;
+  ASSERT_EQ(tessera_tensor_wrap_device(TESSERA_DTYPE_F64, 2, dims,
+                                       tessera_tensor_device_pointer(device),
+                                       &view),
+            nullptr);
+  o = take(tessera_tensor_copy_to(view, TESSERA_DEVICE_HOST, &viewBack));
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(static_cast<double *>(tessera_tensor_data(viewBack))[34], 17.0);
+  for (tessera_tensor_t t : {host, device, device2, back, view, viewBack})
+    tessera_tensor_release(t);
+
+  // Empty device tensors need no memory.
+  int64_t empty[] = {0};
+  tessera_tensor_t e = nullptr;
+  ASSERT_EQ(tessera_tensor_allocate_device(TESSERA_DTYPE_F32, 1, empty, &e),
+            nullptr);
+  EXPECT_EQ(tessera_tensor_device_pointer(e), 0u);
+  tessera_tensor_t eBack = nullptr;
+  ASSERT_EQ(tessera_tensor_copy_to(e, TESSERA_DEVICE_HOST, &eBack), nullptr);
+  EXPECT_EQ(tessera_tensor_element_count(eBack), 0);
+  tessera_tensor_release(e);
+  tessera_tensor_release(eBack);
+}
+
+TEST(DeviceTensor, HugeAllocationIsOutOfMemory) {
+  if (!haveCudaDevice())
+    GTEST_SKIP() << "no CUDA device";
+  int64_t dims[] = {int64_t(1) << 48}; // 2^50 bytes of f32
+  tessera_tensor_t t = reinterpret_cast<tessera_tensor_t>(0x1);
+  Outcome o = take(tessera_tensor_allocate_device(TESSERA_DTYPE_F32, 1, dims,
+                                                  &t));
+  EXPECT_EQ(o.code, TESSERA_STATUS_OUT_OF_MEMORY) << o.message;
+  EXPECT_EQ(o.message, "tessera_tensor_allocate_device: cuMemAlloc_v2("
+                       "1125899906842624 bytes): CUDA_ERROR_OUT_OF_MEMORY");
+  EXPECT_EQ(t, nullptr);
+  // The device still works afterwards.
+  int64_t small[] = {16};
+  ASSERT_EQ(tessera_tensor_allocate_device(TESSERA_DTYPE_F32, 1, small, &t),
+            nullptr);
+  tessera_tensor_release(t);
 }

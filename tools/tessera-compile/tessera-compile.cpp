@@ -82,14 +82,8 @@ int main(int argc, char **argv) {
   options.emit = emit == "mlir"   ? tessera::EmitKind::MLIR
                  : emit == "llvm" ? tessera::EmitKind::LLVM
                  : emit == "obj"  ? tessera::EmitKind::Object
+                 : emit == "ptx"  ? tessera::EmitKind::Ptx
                                   : tessera::EmitKind::Artifact;
-  if (emit == "ptx") {
-    if (target == "cpu") {
-      llvm::errs() << "tessera-compile: --emit ptx needs a GPU target "
-                      "(--target sm_90a or sm_80)\n";
-      return 1;
-    }
-  }
 
   if (printPipeline) {
     FailureOr<std::string> pipeline =

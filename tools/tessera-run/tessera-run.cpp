@@ -2,7 +2,9 @@
 //
 // Runtime-only (no MLIR): loads an artifact, runs one function on random or
 // .npy inputs, writes .npy outputs, checks them against the independent
-// float64 reference interpreter and times the function.
+// float64 reference interpreter and times the function. GPU artifacts run
+// on the CUDA device: the inputs are generated on the host and copied to
+// device tensors, the results copied back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -262,9 +264,11 @@ int main(int argc, char **argv) {
       "  --check                compare every result with the float64\n"
       "                         reference interpreter (exit 1 on FAIL)\n"
       "  --bench N              time N runs and print the median\n"
+      "  --device cuda|cpu      where to run (default: cuda for GPU\n"
+      "                         artifacts, cpu otherwise; it must match)\n"
       "  --flops N              operations of one run, for GFLOP/s (with\n"
       "                         --check: counted by the reference)\n";
-  std::string model, function, outputDir;
+  std::string model, function, outputDir, device;
   std::vector<std::string> inputs, sizes, shapes;
   bool list = false, check = false;
   unsigned long long seed = 0, bench = 0;
@@ -318,6 +322,10 @@ int main(int argc, char **argv) {
           .push_back(item);
     } else if (arg == "--output-dir") {
       ok = next(outputDir);
+    } else if (arg == "--device") {
+      ok = next(device);
+      if (ok && device != "cuda" && device != "cpu")
+        return fail("--device expects cuda or cpu, got '" + device + "'");
     } else if (arg == "--default-size") {
       ok = number(defaultSize);
     } else if (arg == "--seed") {
@@ -344,6 +352,15 @@ int main(int argc, char **argv) {
     tessera_module_t m;
     ~Release() { tessera_module_release(m); }
   } releaseModule{module};
+
+  // GPU artifacts run on the device, CPU ones on the host.
+  std::string target = tessera_module_target(module);
+  bool gpu = target != "cpu";
+  if (device.empty())
+    device = gpu ? "cuda" : "cpu";
+  if (device != (gpu ? "cuda" : "cpu"))
+    return fail("--device " + device + ": the artifact is compiled for " +
+                target + ", which runs on " + (gpu ? "cuda" : "cpu"));
 
   size_t count = tessera_module_function_count(module);
   if (list) {
@@ -500,13 +517,38 @@ int main(int argc, char **argv) {
                   ": no argument of '" + function + "' has that size symbol");
   }
 
+  // On a GPU, the function reads device copies of the arguments.
+  std::vector<tessera_tensor_t> deviceArgs;
+  ReleaseAll releaseDeviceArgs{deviceArgs};
+  if (gpu)
+    for (size_t i = 0; i < argCount; ++i) {
+      deviceArgs.push_back(nullptr);
+      if (tessera_status_t s = tessera_tensor_copy_to(
+              args[i], TESSERA_DEVICE_CUDA, &deviceArgs.back()))
+        return failStatus("copying argument " + std::string(argInfo[i].name) +
+                              " to the device",
+                          s);
+    }
+  std::vector<tessera_tensor_t> &runArgs = gpu ? deviceArgs : args;
+
   size_t resultCount = tessera_function_result_count(module, fn);
   std::vector<tessera_tensor_t> results(resultCount, nullptr);
   ReleaseAll releaseResults{results};
   if (tessera_status_t s = tessera_module_invoke(
-          module, fn, args.data(), argCount, results.data(), resultCount))
+          module, fn, runArgs.data(), argCount, results.data(), resultCount))
     return failStatus("invoking '" + function + "'", s);
   std::printf("ran %s\n", function.c_str());
+  // Device results come back to the host for --output-dir and --check.
+  for (tessera_tensor_t &r : results) {
+    if (tessera_tensor_device(r) == TESSERA_DEVICE_HOST)
+      continue;
+    tessera_tensor_t host = nullptr;
+    if (tessera_status_t s =
+            tessera_tensor_copy_to(r, TESSERA_DEVICE_HOST, &host))
+      return failStatus("copying the results to the host", s);
+    tessera_tensor_release(r);
+    r = host;
+  }
 
   auto resultArray = [&](size_t r) {
     npy::Array a;
@@ -604,11 +646,13 @@ int main(int argc, char **argv) {
     for (size_t r = 0; r < resultCount; ++r)
       bytes += tessera_tensor_element_count(results[r]) *
                double(tessera_dtype_size(tessera_tensor_dtype(results[r])));
+    // Each invoke is synchronous (on a GPU: from device tensors to device
+    // tensors, its launches finished when it returns).
     for (unsigned it = 0; it <= bench; ++it) {
       std::vector<tessera_tensor_t> out(resultCount, nullptr);
       auto start = std::chrono::steady_clock::now();
       tessera_status_t s = tessera_module_invoke(
-          module, fn, args.data(), argCount, out.data(), resultCount);
+          module, fn, runArgs.data(), argCount, out.data(), resultCount);
       auto stop = std::chrono::steady_clock::now();
       for (tessera_tensor_t t : out)
         tessera_tensor_release(t);

@@ -74,7 +74,8 @@ size_t tessera_dtype_size(tessera_dtype_t dtype);
 /** Manifest name of `dtype` ("f32", ...; "unknown" for an unknown value). */
 const char *tessera_dtype_name(tessera_dtype_t dtype);
 
-/** A dense row-major tensor on the host; reference counted. */
+/** A dense row-major tensor on the host or a CUDA device; reference
+ * counted. */
 typedef struct tessera_tensor *tessera_tensor_t;
 
 /** Wraps caller memory (not copied, not freed). `dims` has `rank` entries,
@@ -86,6 +87,41 @@ tessera_status_t tessera_tensor_wrap(tessera_dtype_t dtype, int32_t rank,
 tessera_status_t tessera_tensor_allocate(tessera_dtype_t dtype, int32_t rank,
                                          const int64_t *dims,
                                          tessera_tensor_t *out);
+/** Where a tensor's elements live. */
+typedef enum tessera_device_t {
+  TESSERA_DEVICE_HOST = 0,
+  /** Device memory of the current CUDA device: the runtime works in the
+   * calling thread's current CUDA context, or, where there is none, makes
+   * the primary context of device 0 current and works there. */
+  TESSERA_DEVICE_CUDA = 1
+} tessera_device_t;
+
+/** Wraps caller device memory (a CUdeviceptr; not copied, not freed).
+ * Needs no CUDA: the pointer is only used by later calls.
+ * `device_pointer` may be 0 only when the tensor has no element. */
+tessera_status_t tessera_tensor_wrap_device(tessera_dtype_t dtype,
+                                            int32_t rank, const int64_t *dims,
+                                            uint64_t device_pointer,
+                                            tessera_tensor_t *out);
+/** Allocates an uninitialized device tensor owned by the runtime (with
+ * cuMemAlloc; releasing its last reference frees it with cuMemFree, which
+ * may wait for the device). UNAVAILABLE without a CUDA device;
+ * OUT_OF_MEMORY with the CUDA error name when the allocation fails. */
+tessera_status_t tessera_tensor_allocate_device(tessera_dtype_t dtype,
+                                                int32_t rank,
+                                                const int64_t *dims,
+                                                tessera_tensor_t *out);
+/** Copies `tensor` to `device` (host or CUDA, from either) into a new
+ * tensor the caller releases. Synchronous: the copy is complete when it
+ * returns, and it follows the work queued on the legacy default stream
+ * (so, the synchronous invokes and tessera_module_invoke_async on a NULL
+ * stream). */
+tessera_status_t tessera_tensor_copy_to(tessera_tensor_t tensor,
+                                        tessera_device_t device,
+                                        tessera_tensor_t *out);
+tessera_device_t tessera_tensor_device(tessera_tensor_t tensor);
+/** The CUdeviceptr of a device tensor (0 for a host tensor). */
+uint64_t tessera_tensor_device_pointer(tessera_tensor_t tensor);
 void tessera_tensor_retain(tessera_tensor_t tensor);
 void tessera_tensor_release(tessera_tensor_t tensor);
 tessera_dtype_t tessera_tensor_dtype(tessera_tensor_t tensor);
@@ -93,6 +129,7 @@ int32_t tessera_tensor_rank(tessera_tensor_t tensor);
 /** Pointer to `rank` sizes, valid while the tensor lives. */
 const int64_t *tessera_tensor_dims(tessera_tensor_t tensor);
 int64_t tessera_tensor_element_count(tessera_tensor_t tensor);
+/** Host data pointer (NULL for a device tensor). */
 void *tessera_tensor_data(tessera_tensor_t tensor);
 
 /*===----------------------------------------------------------------------===*
@@ -144,13 +181,45 @@ tessera_status_t tessera_function_result_info(tessera_module_t module,
  * `args` against the signature (static sizes exactly; dynamic sizes named by
  * the same symbol must agree, see docs/artifact-format.md) and fills
  * `results[0..result_count)` with new tensors the caller releases.
- * Safe to call from several threads at once on one module. */
+ * Safe to call from several threads at once on one module.
+ * GPU modules: with host arguments, they are copied to the device, the
+ * function runs on a stream of its own and the results come back as host
+ * tensors; with device arguments, results are device tensors (a function
+ * without arguments returns host tensors). Mixing host and device
+ * arguments is INVALID_ARGUMENT. Either way the call returns when the
+ * function's work is done; the runtime's streams follow the work queued
+ * before on the legacy default stream. Without a CUDA device (or driver)
+ * this is an UNAVAILABLE status "function '<name>': no CUDA device: ...";
+ * loading the module and listing its functions still work there. CUDA
+ * failures are statuses naming the call and the CUDA error (see
+ * docs/artifact-format.md, "Running a GPU function").
+ * With the environment variable TESSERA_POISON_RESULTS=1, every result
+ * buffer of a GPU function is filled with 0xFF bytes (NaN for floats)
+ * before the function runs, so unwritten elements show. */
 tessera_status_t tessera_module_invoke(tessera_module_t module,
                                        size_t function,
                                        const tessera_tensor_t *args,
                                        size_t arg_count,
                                        tessera_tensor_t *results,
                                        size_t result_count);
+
+/** Runs a GPU function asynchronously on `stream` (a CUstream of the
+ * current context; NULL means the legacy default stream). Every argument
+ * must be a device tensor (else INVALID_ARGUMENT); the results are new
+ * device tensors whose contents are ready once the stream reaches this
+ * point. Temporaries are stream-ordered allocations freed on `stream` after
+ * the function's work; where the device has no memory pools, the call
+ * instead synchronizes `stream` before freeing them (only when the function
+ * has any). Launch failures come back as statuses naming the CUDA error;
+ * faults during the work show on the stream. For CPU modules this is
+ * tessera_module_invoke (the stream is ignored). */
+tessera_status_t tessera_module_invoke_async(tessera_module_t module,
+                                             size_t function,
+                                             const tessera_tensor_t *args,
+                                             size_t arg_count,
+                                             tessera_tensor_t *results,
+                                             size_t result_count,
+                                             void *stream);
 
 #ifdef __cplusplus
 } /* extern "C" */

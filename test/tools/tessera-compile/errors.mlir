@@ -12,8 +12,8 @@
 
 // SYNTAX: syntax-error.mlir:3:{{[0-9]+}}: error:
 // VERIFY: verifier-error.mlir:3:{{[0-9]+}}: error: 'tessera.matmul' op contraction size of 'a' (K = 8) does not match that of 'b' (K = 4)
-// GPU: error: target 'sm_90a' is not implemented yet
-// PTX: --emit ptx needs a GPU target
+// GPU: errors.mlir:[[@LINE+9]]:8: error: 'tessera.matmul' op has 'f32' operands 'a' and 'b': sm_90a tensor-core GEMMs take bf16 or f16
+// PTX: error: --emit ptx needs a GPU target (sm_90a or sm_80)
 // TARGET: --target: tpu not in {cpu,sm_90a,sm_80}
 // SCALAR: scalar-arg.mlir:1:1: error: argument #1 of @scaled has type 'f32', which the runtime cannot pass
 // EMPTY: error: the module exports no function

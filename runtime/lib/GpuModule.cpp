@@ -1,0 +1,855 @@
+//===- GpuModule.cpp - The CUDA backend of a module -------------*- C++ -*-===//
+//
+// GPU functions (docs/artifact-format.md, "GPU functions"). Loading compiles
+// each function's plan (variants, steps, expressions, value references)
+// without touching CUDA, so that a GPU artifact loads and lists its
+// functions anywhere. The first invoke in a CUDA context loads the cubin (or
+// JIT-compiles the PTX) there, once, under a lock; invokes then pick the
+// variant whose condition holds, allocate results and temporaries, and run
+// the steps on a stream.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuModule.h"
+#include "Cuda.h"
+#include "Internal.h"
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <new>
+
+using namespace tessera::artifact;
+using namespace tessera::runtime;
+namespace cu = tessera::runtime::cuda;
+
+namespace {
+/// Dynamic shared memory a kernel may use without raising its limit.
+constexpr int64_t kDefaultSharedMemoryLimit = 48 * 1024;
+/// The largest grid CUDA launches, per dimension.
+constexpr int64_t kMaxGrid[3] = {2147483647, 65535, 65535};
+const char *const kAxes[3] = {"x", "y", "z"};
+/// Room for the PTX JIT's error log.
+constexpr size_t kJitLogBytes = 16384;
+
+enum class List { Arg, Result, Buffer };
+
+/// An argument, result or buffer of a function.
+struct ValueRef {
+  List list = List::Arg;
+  size_t index = 0;
+};
+
+struct CompiledParam {
+  KernelParam::Kind kind = KernelParam::Kind::Memref;
+  /// Memref: the value and its rank.
+  ValueRef value;
+  size_t rank = 0;
+  /// I64/I32: the expression.
+  Expression expr;
+  std::string text;
+};
+
+struct CompiledStep {
+  PlanStep::Kind kind = PlanStep::Kind::Launch;
+  /// Memset: the value.
+  ValueRef buffer;
+  std::string bufferName;
+  /// Launch: the kernel (an index into GpuCode::kernels) and its launch.
+  size_t kernel = 0;
+  std::string kernelName;
+  std::array<Expression, 3> grid;
+  std::array<unsigned, 3> block = {1, 1, 1};
+  unsigned smem = 0;
+  std::vector<CompiledParam> params;
+  /// Kernel parameters once memrefs are flattened.
+  size_t slots = 0;
+};
+
+struct CompiledVariant {
+  bool always = true;
+  std::string text;
+  Condition condition;
+  std::vector<CompiledStep> steps;
+};
+
+struct CompiledFunction {
+  std::vector<CompiledVariant> variants;
+};
+
+/// The module's code loaded into one CUDA context.
+struct LoadedCode {
+  cu::CUcontext context = nullptr;
+  /// Why the code cannot run in this context ("" when it can).
+  tessera_status_code_t errorCode = TESSERA_STATUS_OK;
+  std::string error;
+  cu::CUmodule module = nullptr;
+  /// Per kernel of GpuCode::kernels.
+  std::vector<cu::CUfunction> functions;
+  /// Per kernel: the result of raising its dynamic shared memory limit (0
+  /// where it needs none or it worked) and the call that did it.
+  std::vector<cu::CUresult> smemResults;
+  std::vector<std::string> smemCalls;
+  /// Streams of finished synchronous invokes, for the next ones.
+  std::mutex streamMutex;
+  std::vector<cu::CUstream> streams;
+  /// Set when cuMemAllocAsync reported CUDA_ERROR_NOT_SUPPORTED (a device
+  /// without memory pools): temporaries then come from cuMemAlloc.
+  std::atomic<bool> noMemoryPools{false};
+};
+
+std::string errorText(tessera_status_t status, tessera_status_code_t &code) {
+  code = tessera_status_code(status);
+  std::string text = tessera_status_message(status);
+  tessera_status_free(status);
+  return text;
+}
+} // namespace
+
+struct tessera::runtime::GpuCode {
+  std::string target;
+  /// NUL-terminated PTX ("" when the artifact has none) and the cubin.
+  std::string ptx;
+  std::vector<uint8_t> cubin;
+  /// Every kernel the plans launch, and the most dynamic shared memory a
+  /// launch of it asks for.
+  std::vector<std::string> kernels;
+  std::vector<int64_t> kernelSmem;
+  std::vector<CompiledFunction> functions;
+
+  std::mutex mutex;
+  std::vector<std::unique_ptr<LoadedCode>> loaded;
+};
+
+void tessera::runtime::GpuCodeDeleter::operator()(GpuCode *code) const {
+  if (!code)
+    return;
+  if (const cu::Api *api = cu::tryDriver()) {
+    for (const std::unique_ptr<LoadedCode> &l : code->loaded) {
+      if (!l->module && l->streams.empty())
+        continue;
+      cu::CUcontext current = nullptr;
+      bool pushed = api->cuCtxGetCurrent(&current) == cu::CUDA_SUCCESS &&
+                    current != l->context &&
+                    api->cuCtxPushCurrent(l->context) == cu::CUDA_SUCCESS;
+      for (cu::CUstream s : l->streams)
+        api->cuStreamDestroy(s);
+      if (l->module)
+        api->cuModuleUnload(l->module);
+      if (pushed) {
+        cu::CUcontext popped = nullptr;
+        api->cuCtxPopCurrent(&popped);
+      }
+    }
+  }
+  delete code;
+}
+
+namespace {
+/// Finds the value `name` of `fn`.
+bool resolveValue(const FunctionDesc &fn, const std::string &name,
+                  ValueRef &ref, size_t &rank) {
+  const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results,
+                                            &fn.buffers};
+  for (int l = 0; l < 3; ++l)
+    for (size_t i = 0; i < lists[l]->size(); ++i)
+      if ((*lists[l])[i].name == name) {
+        ref = {static_cast<List>(l), i};
+        rank = (*lists[l])[i].dims.size();
+        return true;
+      }
+  return false;
+}
+
+/// Compiles the plan of `fn` into `out`, adding its kernels to `code`.
+/// Returns "" or the problem (the manifest parser has checked all of it).
+std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
+                        CompiledFunction &out) {
+  for (size_t v = 0; v < fn.variants.size(); ++v) {
+    const Variant &variant = fn.variants[v];
+    CompiledVariant cv;
+    cv.always = variant.condition.empty();
+    cv.text = variant.condition;
+    if (!cv.always)
+      if (std::string e = parseCondition(variant.condition, cv.condition);
+          !e.empty())
+        return "variant " + std::to_string(v) + ": " + e;
+    for (const PlanStep &step : variant.steps) {
+      CompiledStep cs;
+      cs.kind = step.kind;
+      if (step.kind == PlanStep::Kind::Memset) {
+        size_t rank;
+        cs.bufferName = step.buffer;
+        if (!resolveValue(fn, step.buffer, cs.buffer, rank))
+          return "memset of unknown value '" + step.buffer + "'";
+        cv.steps.push_back(std::move(cs));
+        continue;
+      }
+      const LaunchStep &l = step.launch;
+      cs.kernelName = l.kernel;
+      size_t k = 0;
+      while (k < code.kernels.size() && code.kernels[k] != l.kernel)
+        ++k;
+      if (k == code.kernels.size()) {
+        code.kernels.push_back(l.kernel);
+        code.kernelSmem.push_back(0);
+      }
+      cs.kernel = k;
+      code.kernelSmem[k] = std::max(code.kernelSmem[k], l.sharedMemoryBytes);
+      std::string what = "launch '" + l.kernel + "': ";
+      for (int i = 0; i < 3; ++i) {
+        if (std::string e = parseExpression(l.grid[i], cs.grid[i]); !e.empty())
+          return what + "grid " + kAxes[i] + ": " + e;
+        if (l.block[i] < 1 || l.block[i] > 1024)
+          return what + "bad block size";
+        cs.block[i] = static_cast<unsigned>(l.block[i]);
+      }
+      if (l.sharedMemoryBytes < 0 || l.sharedMemoryBytes > 0xffffffffLL)
+        return what + "bad smem";
+      cs.smem = static_cast<unsigned>(l.sharedMemoryBytes);
+      for (const KernelParam &p : l.params) {
+        CompiledParam cp;
+        cp.kind = p.kind;
+        cp.text = p.value;
+        if (p.kind == KernelParam::Kind::Memref) {
+          if (!resolveValue(fn, p.value, cp.value, cp.rank))
+            return what + "param 'memref:" + p.value + "' names no value";
+          cs.slots += 3 + 2 * cp.rank;
+        } else {
+          if (std::string e = parseExpression(p.value, cp.expr); !e.empty())
+            return what + "param '" + p.value + "': " + e;
+          cs.slots += 1;
+        }
+        cs.params.push_back(std::move(cp));
+      }
+      cv.steps.push_back(std::move(cs));
+    }
+    out.variants.push_back(std::move(cv));
+  }
+  return "";
+}
+
+/// Loads the code of `code` into the current context `l.context`; records
+/// an error in `l` on failure.
+void loadCode(const GpuCode &code, const cu::Api &api, LoadedCode &l) {
+  auto fail = [&](tessera_status_t status) {
+    l.error = errorText(status, l.errorCode);
+  };
+
+  // The device must run the target's code: sm_90a is Hopper's own (9.0
+  // only), sm_80 PTX runs on 8.0 and later.
+  cu::CUdevice device = 0;
+  if (cu::CUresult r = api.cuCtxGetDevice(&device))
+    return fail(cu::callError(r, "cuCtxGetDevice"));
+  int major = 0, minor = 0;
+  if (cu::CUresult r = api.cuDeviceGetAttribute(
+          &major, cu::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device))
+    return fail(cu::callError(r, "cuDeviceGetAttribute"));
+  if (cu::CUresult r = api.cuDeviceGetAttribute(
+          &minor, cu::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device))
+    return fail(cu::callError(r, "cuDeviceGetAttribute"));
+  std::string capability = std::to_string(major) + "." + std::to_string(minor);
+  if (code.target == "sm_90a" && !(major == 9 && minor == 0))
+    return fail(tessera_status_create(
+        TESSERA_STATUS_UNAVAILABLE,
+        ("the code is compiled for sm_90a, which runs only on devices of "
+         "compute capability 9.0; device " +
+         std::to_string(device) + " has " + capability)
+            .c_str()));
+  if (code.target == "sm_80" && major < 8)
+    return fail(tessera_status_create(
+        TESSERA_STATUS_UNAVAILABLE,
+        ("the code is compiled for sm_80, which needs a device of compute "
+         "capability 8.0 or later; device " +
+         std::to_string(device) + " has " + capability)
+            .c_str()));
+
+  // The cubin where it loads, else the PTX through the JIT.
+  std::string cubinError;
+  cu::CUresult cubinResult = cu::CUDA_SUCCESS;
+  if (!code.cubin.empty()) {
+    cubinResult = api.cuModuleLoadData(&l.module, code.cubin.data());
+    if (cubinResult != cu::CUDA_SUCCESS) {
+      l.module = nullptr;
+      cubinError = "cuModuleLoadData(cubin): " + cu::errorName(cubinResult);
+    }
+  }
+  if (!l.module) {
+    if (code.ptx.empty())
+      return fail(cu::callError(cubinResult, "cuModuleLoadData(cubin)"));
+    std::vector<char> log(kJitLogBytes, 0);
+    int options[2] = {cu::CU_JIT_ERROR_LOG_BUFFER,
+                      cu::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void *values[2] = {log.data(),
+                       reinterpret_cast<void *>(
+                           static_cast<uintptr_t>(log.size() - 1))};
+    cu::CUresult r = api.cuModuleLoadDataEx(&l.module, code.ptx.c_str(), 2,
+                                            options, values);
+    if (r != cu::CUDA_SUCCESS) {
+      l.module = nullptr;
+      log.back() = 0;
+      std::string jitLog(log.data());
+      while (!jitLog.empty() && (jitLog.back() == '\n' || jitLog.back() == ' '))
+        jitLog.pop_back();
+      tessera_status_t s = cu::callError(r, "cuModuleLoadDataEx(ptx)");
+      std::string text = errorText(s, l.errorCode);
+      if (!jitLog.empty())
+        text += " (" + jitLog + ")";
+      if (!cubinError.empty())
+        text += "; the cubin did not load either: " + cubinError;
+      l.error = text;
+      return;
+    }
+  }
+
+  l.functions.assign(code.kernels.size(), nullptr);
+  l.smemResults.assign(code.kernels.size(), cu::CUDA_SUCCESS);
+  l.smemCalls.assign(code.kernels.size(), "");
+  for (size_t k = 0; k < code.kernels.size(); ++k) {
+    const std::string &name = code.kernels[k];
+    if (cu::CUresult r =
+            api.cuModuleGetFunction(&l.functions[k], l.module, name.c_str())) {
+      tessera_status_t s =
+          cu::callError(r, "cuModuleGetFunction(" + name + ")");
+      l.error = errorText(s, l.errorCode) +
+                " (the code lacks a kernel the manifest launches)";
+      return;
+    }
+    // Raised once per kernel, to the most any launch of it asks for; a
+    // failure is reported by the launches that need it.
+    if (code.kernelSmem[k] > kDefaultSharedMemoryLimit) {
+      l.smemCalls[k] = "cuFuncSetAttribute(" + name +
+                       ", CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, " +
+                       std::to_string(code.kernelSmem[k]) + ")";
+      l.smemResults[k] = api.cuFuncSetAttribute(
+          l.functions[k], cu::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+          static_cast<int>(
+              std::min<int64_t>(code.kernelSmem[k],
+                                std::numeric_limits<int>::max())));
+    }
+  }
+}
+
+/// The code loaded into `context` (the current one), loading it on first
+/// use. Errors start with `prefix`.
+tessera_status_t getLoaded(GpuCode &code, const cu::Api &api,
+                           cu::CUcontext context, const std::string &prefix,
+                           LoadedCode *&out) {
+  std::lock_guard<std::mutex> lock(code.mutex);
+  out = nullptr;
+  for (const std::unique_ptr<LoadedCode> &l : code.loaded)
+    if (l->context == context)
+      out = l.get();
+  if (!out) {
+    std::unique_ptr<LoadedCode> l(new (std::nothrow) LoadedCode);
+    if (!l)
+      return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
+                        prefix + "out of memory loading the GPU code");
+    l->context = context;
+    loadCode(code, api, *l);
+    out = l.get();
+    code.loaded.push_back(std::move(l));
+  }
+  if (!out->error.empty())
+    return makeStatus(out->errorCode, prefix + out->error);
+  return nullptr;
+}
+
+tessera_status_t acquireStream(const cu::Api &api, LoadedCode &l,
+                               const std::string &prefix,
+                               cu::CUstream &stream) {
+  {
+    std::lock_guard<std::mutex> lock(l.streamMutex);
+    if (!l.streams.empty()) {
+      stream = l.streams.back();
+      l.streams.pop_back();
+      return nullptr;
+    }
+  }
+  if (cu::CUresult r = api.cuStreamCreate(&stream, cu::CU_STREAM_DEFAULT))
+    return cu::callError(r, prefix + "cuStreamCreate");
+  return nullptr;
+}
+
+void releaseStream(LoadedCode &l, cu::CUstream stream) {
+  std::lock_guard<std::mutex> lock(l.streamMutex);
+  l.streams.push_back(stream);
+}
+
+/// Device memory of one invoke that does not outlive it: stream-ordered
+/// (cuMemAllocAsync/cuMemFreeAsync on the invoke's stream) where the
+/// driver and device support it, else cuMemAlloc, freed after the stream
+/// is synchronized.
+class DeviceScratch {
+public:
+  DeviceScratch(const cu::Api &api, cu::CUstream stream, LoadedCode &loaded)
+      : api(api), stream(stream), loaded(loaded) {}
+  DeviceScratch(const DeviceScratch &) = delete;
+  DeviceScratch &operator=(const DeviceScratch &) = delete;
+  ~DeviceScratch() { tessera_status_free(release(/*synchronized=*/false)); }
+
+  tessera_status_t allocate(size_t bytes, cu::CUdeviceptr &out,
+                            const std::string &what) {
+    out = 0;
+    if (bytes == 0)
+      return nullptr;
+    if (api.cuMemAllocAsync &&
+        !loaded.noMemoryPools.load(std::memory_order_relaxed)) {
+      cu::CUresult r = api.cuMemAllocAsync(&out, bytes, stream);
+      if (r == cu::CUDA_SUCCESS) {
+        pooled.push_back(out);
+        return nullptr;
+      }
+      out = 0;
+      if (r != cu::CUDA_ERROR_NOT_SUPPORTED)
+        return cu::callError(r, what + ": cuMemAllocAsync(" +
+                                    std::to_string(bytes) + " bytes)");
+      loaded.noMemoryPools.store(true, std::memory_order_relaxed);
+    }
+    if (cu::CUresult r = api.cuMemAlloc(&out, bytes)) {
+      out = 0;
+      return cu::callError(r, what + ": cuMemAlloc_v2(" +
+                                  std::to_string(bytes) + " bytes)");
+    }
+    plain.push_back(out);
+    return nullptr;
+  }
+
+  /// Frees everything: stream-ordered memory after the work queued so far,
+  /// the rest at once where `synchronized` (the caller waited for the
+  /// stream), else after synchronizing the stream. Returns the first error.
+  tessera_status_t release(bool synchronized) {
+    tessera_status_t first = nullptr;
+    for (cu::CUdeviceptr p : pooled)
+      if (cu::CUresult r = api.cuMemFreeAsync(p, stream); r && !first)
+        first = cu::callError(r, "cuMemFreeAsync");
+    pooled.clear();
+    if (plain.empty())
+      return first;
+    if (!synchronized)
+      if (cu::CUresult r = api.cuStreamSynchronize(stream); r && !first)
+        first = cu::callError(r, "cuStreamSynchronize");
+    for (cu::CUdeviceptr p : plain)
+      api.cuMemFree(p);
+    plain.clear();
+    return first;
+  }
+
+private:
+  const cu::Api &api;
+  cu::CUstream stream;
+  LoadedCode &loaded;
+  std::vector<cu::CUdeviceptr> pooled, plain;
+};
+
+/// The sizes and bytes of a result or buffer.
+struct Extent {
+  int32_t rank = 0;
+  int64_t dims[kTesseraMaxRank] = {};
+  int64_t count = 0;
+  size_t bytes = 0;
+};
+
+/// The evaluated launch of a step.
+struct LaunchValues {
+  std::array<unsigned, 3> grid = {0, 0, 0};
+  bool skip = false;
+  std::vector<int64_t> scalars;
+};
+
+bool poisonResults() {
+  const char *value = std::getenv("TESSERA_POISON_RESULTS");
+  return value && std::strcmp(value, "1") == 0;
+}
+} // namespace
+
+tessera_status_t tessera::runtime::createGpuCode(const Manifest &manifest,
+                                                 const ArtifactView &artifact,
+                                                 const std::string &prefix,
+                                                 GpuCodePtr &out) {
+  const std::string &target = manifest.target;
+  if (artifact.find(SectionKind::CpuObject))
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + "the artifact for target " + target +
+                          " has a 'cpu-object' section (GPU artifacts have "
+                          "none)");
+  const SectionView *ptx = artifact.find(SectionKind::Ptx);
+  const SectionView *cubin = artifact.find(SectionKind::Cubin);
+  if ((!ptx || ptx->size == 0) && (!cubin || cubin->size == 0))
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + "the artifact for target " + target +
+                          " has no 'ptx' or 'cubin' section with code");
+  GpuCodePtr code(new (std::nothrow) GpuCode);
+  if (!code)
+    return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
+                      prefix + "out of memory loading a module");
+  code->target = target;
+  if (ptx && ptx->size > 0) {
+    code->ptx.assign(reinterpret_cast<const char *>(ptx->data), ptx->size);
+    // The JIT reads up to the first NUL.
+    code->ptx.resize(std::strlen(code->ptx.c_str()));
+  }
+  if (cubin)
+    code->cubin.assign(cubin->data, cubin->data + cubin->size);
+  code->functions.resize(manifest.functions.size());
+  for (size_t f = 0; f < manifest.functions.size(); ++f)
+    if (std::string e = compilePlan(manifest.functions[f], *code,
+                                    code->functions[f]);
+        !e.empty())
+      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                        prefix + "function '" + manifest.functions[f].name +
+                            "': " + e);
+  out = std::move(code);
+  return nullptr;
+}
+
+tessera_status_t tessera::runtime::invokeGpu(
+    GpuCode &code, const Manifest &manifest, size_t function,
+    const tessera_tensor_t *args, const std::vector<SymbolValue> &bindings,
+    tessera_tensor_t *results, bool async, void *userStream) {
+  const FunctionDesc &fn = manifest.functions[function];
+  const CompiledFunction &compiled = code.functions[function];
+  const std::string prefix = "function '" + fn.name + "': ";
+  size_t argCount = fn.args.size(), resultCount = fn.results.size();
+  auto argName = [&](size_t i) {
+    return "argument " + std::to_string(i) + " ('" + fn.args[i].name + "')";
+  };
+
+  // Where the arguments live: all on the host or all on the device.
+  size_t firstHost = argCount, firstDevice = argCount;
+  for (size_t i = 0; i < argCount; ++i) {
+    size_t &first =
+        args[i]->device == TESSERA_DEVICE_CUDA ? firstDevice : firstHost;
+    if (first == argCount)
+      first = i;
+  }
+  if (firstHost < argCount && firstDevice < argCount)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + argName(firstHost) + " is a host tensor and " +
+                          argName(firstDevice) +
+                          " a device tensor; pass every argument on the "
+                          "host or every one on the device");
+  if (async && firstHost < argCount)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + "tessera_module_invoke_async takes device "
+                               "tensors, but " +
+                          argName(firstHost) +
+                          " is a host tensor (copy it with "
+                          "tessera_tensor_copy_to)");
+  // Without arguments, the synchronous invoke returns host tensors.
+  bool deviceMode = async || firstDevice < argCount;
+
+  // The variant.
+  const CompiledVariant *variant = nullptr;
+  for (size_t v = 0; v < compiled.variants.size() && !variant; ++v) {
+    const CompiledVariant &candidate = compiled.variants[v];
+    bool holds = candidate.always;
+    if (!holds)
+      if (std::string e =
+              evaluateCondition(candidate.condition, bindings, holds);
+          !e.empty())
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          prefix + "variant " + std::to_string(v) + " ('" +
+                              candidate.text + "'): " + e);
+    if (holds)
+      variant = &candidate;
+  }
+  if (!variant)
+    return makeStatus(TESSERA_STATUS_INTERNAL,
+                      prefix + "no variant of the plan applies");
+
+  // Sizes of the results and buffers.
+  auto extentOf = [&](const ValueDesc &v, const std::string &what,
+                      Extent &e) -> tessera_status_t {
+    e.rank = static_cast<int32_t>(v.dims.size());
+    for (size_t d = 0; d < v.dims.size(); ++d) {
+      if (v.dims[d] >= 0) {
+        e.dims[d] = v.dims[d];
+        continue;
+      }
+      bool found = false;
+      for (const SymbolValue &b : bindings)
+        if (b.symbol == v.symbols[d]) {
+          e.dims[d] = b.value;
+          found = true;
+        }
+      if (!found)
+        return makeStatus(TESSERA_STATUS_INTERNAL,
+                          prefix + what + ": dimension " + std::to_string(d) +
+                              " is not bound by the arguments");
+    }
+    return checkShape((prefix + what).c_str(),
+                      static_cast<tessera_dtype_t>(v.dtype), e.rank, e.dims,
+                      e.count, e.bytes);
+  };
+  std::vector<Extent> resultExtents(resultCount),
+      bufferExtents(fn.buffers.size());
+  for (size_t r = 0; r < resultCount; ++r)
+    if (tessera_status_t s = extentOf(fn.results[r],
+                                      "result " + std::to_string(r) + " ('" +
+                                          fn.results[r].name + "')",
+                                      resultExtents[r]))
+      return s;
+  for (size_t b = 0; b < fn.buffers.size(); ++b)
+    if (tessera_status_t s = extentOf(fn.buffers[b],
+                                      "buffer '" + fn.buffers[b].name + "'",
+                                      bufferExtents[b]))
+      return s;
+
+  // Grids and scalar parameters, before any device work.
+  std::vector<LaunchValues> launches(variant->steps.size());
+  for (size_t s = 0; s < variant->steps.size(); ++s) {
+    const CompiledStep &step = variant->steps[s];
+    if (step.kind != PlanStep::Kind::Launch)
+      continue;
+    LaunchValues &lv = launches[s];
+    std::string what = prefix + "launch '" + step.kernelName + "': ";
+    for (int i = 0; i < 3; ++i) {
+      int64_t g = 0;
+      if (std::string e = evaluateExpression(step.grid[i], bindings, g);
+          !e.empty())
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          what + "grid " + kAxes[i] + ": " + e);
+      if (g < 0 || g > kMaxGrid[i])
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          what + "grid " + kAxes[i] + " '" +
+                              step.grid[i].text + "' is " + std::to_string(g) +
+                              ", outside [0, " + std::to_string(kMaxGrid[i]) +
+                              "]");
+      lv.grid[i] = static_cast<unsigned>(g);
+      lv.skip = lv.skip || g == 0;
+    }
+    if (lv.skip)
+      continue;
+    for (size_t p = 0; p < step.params.size(); ++p) {
+      const CompiledParam &param = step.params[p];
+      if (param.kind == KernelParam::Kind::Memref)
+        continue;
+      bool i32 = param.kind == KernelParam::Kind::I32;
+      std::string text = std::string(i32 ? "i32:" : "i64:") + param.text;
+      int64_t value = 0;
+      if (std::string e = evaluateExpression(param.expr, bindings, value);
+          !e.empty())
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          what + "param " + std::to_string(p) + " '" + text +
+                              "': " + e);
+      if (i32 && (value < std::numeric_limits<int32_t>::min() ||
+                  value > std::numeric_limits<int32_t>::max()))
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          what + "param " + std::to_string(p) + " '" + text +
+                              "' is " + std::to_string(value) +
+                              ", which does not fit in 32 bits");
+      lv.scalars.push_back(value);
+    }
+  }
+
+  // CUDA: the context, the code loaded there, a stream.
+  const cu::Api *api = nullptr;
+  cu::CUcontext context = nullptr;
+  std::string caller = "function '" + fn.name + "'";
+  if (tessera_status_t s = cu::enterContext(caller.c_str(), api, context))
+    return s;
+  LoadedCode *loaded = nullptr;
+  if (tessera_status_t s = getLoaded(code, *api, context, prefix, loaded))
+    return s;
+  cu::CUstream stream = static_cast<cu::CUstream>(userStream);
+  if (!async)
+    if (tessera_status_t s = acquireStream(*api, *loaded, prefix, stream))
+      return s;
+
+  DeviceScratch scratch(*api, stream, *loaded);
+  std::vector<tessera_tensor_t> out(resultCount, nullptr);
+  bool queued = false;
+  auto fail = [&](tessera_status_t status) {
+    // Let queued work finish before its memory goes.
+    if (queued)
+      api->cuStreamSynchronize(stream);
+    for (tessera_tensor_t t : out)
+      tessera_tensor_release(t);
+    tessera_status_free(scratch.release(/*synchronized=*/true));
+    if (!async)
+      releaseStream(*loaded, stream);
+    return status;
+  };
+
+  // Device memory: arguments (copied in host mode), results, buffers.
+  std::vector<cu::CUdeviceptr> argPointers(argCount, 0),
+      resultPointers(resultCount, 0), bufferPointers(fn.buffers.size(), 0);
+  for (size_t i = 0; i < argCount; ++i) {
+    tessera_tensor_t t = args[i];
+    if (deviceMode) {
+      argPointers[i] = t->devicePointer;
+      continue;
+    }
+    size_t bytes = static_cast<size_t>(t->elementCount) *
+                   tessera_dtype_size(t->dtype);
+    if (tessera_status_t s =
+            scratch.allocate(bytes, argPointers[i], prefix + argName(i)))
+      return fail(s);
+    if (bytes == 0)
+      continue;
+    if (cu::CUresult r =
+            api->cuMemcpyHtoDAsync(argPointers[i], t->data, bytes, stream))
+      return fail(cu::callError(r, prefix + "cuMemcpyHtoDAsync_v2(" +
+                                       argName(i) + ")"));
+    queued = true;
+  }
+  for (size_t r = 0; r < resultCount; ++r) {
+    const Extent &e = resultExtents[r];
+    auto dtype = static_cast<tessera_dtype_t>(fn.results[r].dtype);
+    std::string what =
+        prefix + "result " + std::to_string(r) + " ('" + fn.results[r].name +
+        "')";
+    if (deviceMode) {
+      if (tessera_status_t s = allocateDeviceTensor(
+              what.c_str(), dtype, e.rank, e.dims, e.count, e.bytes, &out[r]))
+        return fail(s);
+      resultPointers[r] = out[r]->devicePointer;
+      continue;
+    }
+    out[r] = allocateTensor(dtype, e.rank, e.dims, e.count, e.bytes,
+                            /*zero=*/false);
+    if (!out[r])
+      return fail(makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
+                             what + ": cannot allocate " +
+                                 std::to_string(e.bytes) + " bytes"));
+    if (tessera_status_t s = scratch.allocate(e.bytes, resultPointers[r], what))
+      return fail(s);
+  }
+  for (size_t b = 0; b < fn.buffers.size(); ++b)
+    if (tessera_status_t s =
+            scratch.allocate(bufferExtents[b].bytes, bufferPointers[b],
+                             prefix + "buffer '" + fn.buffers[b].name + "'"))
+      return fail(s);
+
+  auto memoryOf = [&](const ValueRef &ref, cu::CUdeviceptr &pointer,
+                      const int64_t *&dims, size_t &bytes) {
+    switch (ref.list) {
+    case List::Arg: {
+      tessera_tensor_t t = args[ref.index];
+      pointer = argPointers[ref.index];
+      dims = t->dims;
+      bytes = static_cast<size_t>(t->elementCount) *
+              tessera_dtype_size(t->dtype);
+      return;
+    }
+    case List::Result:
+      pointer = resultPointers[ref.index];
+      dims = resultExtents[ref.index].dims;
+      bytes = resultExtents[ref.index].bytes;
+      return;
+    case List::Buffer:
+      pointer = bufferPointers[ref.index];
+      dims = bufferExtents[ref.index].dims;
+      bytes = bufferExtents[ref.index].bytes;
+      return;
+    }
+  };
+
+  if (poisonResults())
+    for (size_t r = 0; r < resultCount; ++r) {
+      if (resultExtents[r].bytes == 0)
+        continue;
+      if (cu::CUresult res = api->cuMemsetD8Async(
+              resultPointers[r], 0xff, resultExtents[r].bytes, stream))
+        return fail(cu::callError(res, prefix + "cuMemsetD8Async(" +
+                                           fn.results[r].name + ", 0xff)"));
+      queued = true;
+    }
+
+  // The steps.
+  std::vector<int64_t> slots;
+  std::vector<void *> params;
+  for (size_t s = 0; s < variant->steps.size(); ++s) {
+    const CompiledStep &step = variant->steps[s];
+    if (step.kind == PlanStep::Kind::Memset) {
+      cu::CUdeviceptr pointer;
+      const int64_t *dims;
+      size_t bytes;
+      memoryOf(step.buffer, pointer, dims, bytes);
+      if (bytes == 0)
+        continue;
+      if (cu::CUresult r = api->cuMemsetD8Async(pointer, 0, bytes, stream))
+        return fail(cu::callError(r, prefix + "cuMemsetD8Async(" +
+                                         step.bufferName + ")"));
+      queued = true;
+      continue;
+    }
+    const LaunchValues &lv = launches[s];
+    if (lv.skip)
+      continue;
+    if (cu::CUresult r = loaded->smemResults[step.kernel])
+      return fail(cu::callError(r, prefix + loaded->smemCalls[step.kernel]));
+    slots.assign(step.slots, 0);
+    params.resize(step.slots);
+    size_t at = 0, scalar = 0;
+    for (const CompiledParam &param : step.params) {
+      if (param.kind != KernelParam::Kind::Memref) {
+        int64_t value = lv.scalars[scalar++];
+        if (param.kind == KernelParam::Kind::I32) {
+          int32_t narrow = static_cast<int32_t>(value);
+          std::memcpy(&slots[at], &narrow, sizeof(narrow));
+        } else {
+          slots[at] = value;
+        }
+        ++at;
+        continue;
+      }
+      cu::CUdeviceptr pointer;
+      const int64_t *dims;
+      size_t bytes;
+      memoryOf(param.value, pointer, dims, bytes);
+      size_t rank = param.rank;
+      slots[at] = static_cast<int64_t>(pointer);
+      slots[at + 1] = static_cast<int64_t>(pointer);
+      slots[at + 2] = 0;
+      int64_t stride = 1;
+      for (size_t d = rank; d-- > 0;) {
+        slots[at + 3 + d] = dims[d];
+        slots[at + 3 + rank + d] = stride;
+        stride *= dims[d];
+      }
+      at += 3 + 2 * rank;
+    }
+    for (size_t i = 0; i < step.slots; ++i)
+      params[i] = &slots[i];
+    if (cu::CUresult r = api->cuLaunchKernel(
+            loaded->functions[step.kernel], lv.grid[0], lv.grid[1],
+            lv.grid[2], step.block[0], step.block[1], step.block[2],
+            step.smem, stream, params.empty() ? nullptr : params.data(),
+            nullptr))
+      return fail(cu::callError(r, prefix + "cuLaunchKernel(" +
+                                       step.kernelName + ")"));
+    queued = true;
+  }
+
+  // Results back to the host; completion.
+  if (!deviceMode)
+    for (size_t r = 0; r < resultCount; ++r) {
+      if (resultExtents[r].bytes == 0)
+        continue;
+      if (cu::CUresult res =
+              api->cuMemcpyDtoHAsync(out[r]->data, resultPointers[r],
+                                     resultExtents[r].bytes, stream))
+        return fail(cu::callError(res, prefix + "cuMemcpyDtoHAsync_v2(" +
+                                           fn.results[r].name + ")"));
+      queued = true;
+    }
+  if (!async) {
+    if (cu::CUresult r = api->cuStreamSynchronize(stream)) {
+      queued = false; // nothing more to wait for
+      return fail(cu::callError(r, prefix + "cuStreamSynchronize"));
+    }
+    if (tessera_status_t s = scratch.release(/*synchronized=*/true))
+      return fail(s);
+    releaseStream(*loaded, stream);
+  } else if (tessera_status_t s = scratch.release(/*synchronized=*/false)) {
+    return fail(s);
+  }
+  for (size_t r = 0; r < resultCount; ++r)
+    results[r] = out[r];
+  return nullptr;
+}

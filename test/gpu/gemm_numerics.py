@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""GPU numerics of Tessera's GEMM kernels (run on the GPU machine).
+
+For every artifact of make_gemm_cases.py and every M of its case: random
+inputs (never zeros), results poisoned with NaN before the run
+(TESSERA_POISON_RESULTS=1), and three outputs compared by
+||out - ref|| / ||ref||:
+  ref    float64 on the GPU, from the same (rounded) inputs;
+  naive  the same-precision computation a plain implementation does: f32
+         products and sums (no TF32), epilogue in f32, cast to the output;
+  tessera.
+A case passes when tessera's error is at most 2x naive's (plus 1e-6 for
+outputs exact in both) and within the output type's tolerance, and no NaN.
+
+  python3 test/gpu/gemm_numerics.py --cases artifacts/gpu --build build-rt
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench", "gemm"))
+import tessera_rt  # noqa: E402
+
+TORCH = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
+TOLERANCE = {"f32": 1e-4, "f16": 5e-3, "bf16": 3e-2}
+
+
+def epilogue(x, c, bias):
+    x = x * c.get("alpha", 1.0)
+    if bias is not None:
+        x = x + bias.to(x.dtype)
+    e = c.get("epilogue")
+    if e == "relu":
+        x = torch.relu(x)
+    elif e == "silu":
+        x = x * torch.sigmoid(x)
+    elif e == "gelu_tanh":
+        x = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    return x
+
+
+def run_case(rt, directory, c, m, generator):
+    module = rt.load(os.path.join(directory, c["artifact"]))
+    fn = module.function("gemm")
+    t, n, k, batch = TORCH[c["dtype"]], c["n"], c["k"], c.get("batch")
+    a_shape = [k, m] if c.get("trans_a") else [m, k]
+    b_shape = [n, k] if c.get("trans_b") else [k, n]
+    if batch:
+        a_shape = [batch] + a_shape
+        if not c.get("broadcast_b"):
+            b_shape = [batch] + b_shape
+    a = torch.randn(a_shape, generator=generator, device="cuda").to(t)
+    b = torch.randn(b_shape, generator=generator, device="cuda").to(t)
+    bias = None
+    args = [module.wrap(a, c["dtype"]), module.wrap(b, c["dtype"])]
+    if c.get("bias"):
+        bias = torch.randn([n], generator=generator, device="cuda").to(TORCH[c["bias"]])
+        args.append(module.wrap(bias, c["bias"]))
+    (result,) = module.invoke(fn, args, 1)
+    torch.cuda.synchronize()
+    got = module.as_torch(result, TORCH[c["out"]]).cuda().double()
+    for h in args + [result]:
+        module.release(h)
+
+    def product(dtype):
+        aa = a.to(dtype).transpose(-1, -2) if c.get("trans_a") else a.to(dtype)
+        bb = b.to(dtype).transpose(-1, -2) if c.get("trans_b") else b.to(dtype)
+        return torch.matmul(aa, bb)
+
+    ref = epilogue(product(torch.float64), c, None if bias is None else bias.double())
+    naive = epilogue(product(torch.float32), c, None if bias is None else bias.float())
+    naive = naive.to(TORCH[c["out"]]).double()
+    ref_out = ref.to(TORCH[c["out"]]).double() if c["out"] != "f32" else ref
+    norm = ref.norm().item() or 1.0
+    err = (got - ref).norm().item() / norm
+    naive_err = (naive - ref).norm().item() / norm
+    nan = bool(torch.isnan(got).any().item())
+    ok = (not nan and got.shape == ref.shape and err <= 2 * naive_err + 1e-6
+          and err <= TOLERANCE[c["out"]])
+    del ref_out
+    return ok, err, naive_err, nan
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--cases", required=True)
+    p.add_argument("--build", required=True)
+    p.add_argument("--targets", nargs="*")
+    args = p.parse_args()
+    os.environ["TESSERA_POISON_RESULTS"] = "1"
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
+    torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction = False
+    rt = tessera_rt.Runtime(tessera_rt.find_library(args.build))
+    with open(os.path.join(args.cases, "cases.json")) as f:
+        cases = json.load(f)
+    generator = torch.Generator(device="cuda")
+    generator.manual_seed(1234)
+    failures, total, worst = 0, 0, 0.0
+    for c in cases:
+        if args.targets and c["target"] not in args.targets:
+            continue
+        for m in c["ms"]:
+            total += 1
+            try:
+                ok, err, naive, nan = run_case(rt, args.cases, c, m, generator)
+            except Exception as e:  # a failed launch is a failed case
+                ok, err, naive, nan = False, float("nan"), float("nan"), False
+                print(f"ERROR {c['target']} {c['name']} M={m}: {e}")
+            worst = max(worst, err / naive if naive > 0 else 0)
+            if not ok:
+                failures += 1
+                print(f"FAIL {c['target']} {c['name']} M={m}: err {err:.3g} "
+                      f"naive {naive:.3g} nan {nan}")
+    print(f"gemm numerics: {total - failures}/{total} passed; worst error "
+          f"ratio to naive {worst:.2f}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Writes the GEMM cases of the GPU numerics test as model graphs, compiles
+each with tessera-compile for the requested targets and records them in
+<out>/cases.json for gemm_numerics.py (run on the GPU machine).
+
+Every graph has a dynamic M, so one artifact serves every M of the test.
+
+  test/gpu/make_gemm_cases.py --compiler build/bin/tessera-compile \
+      --out artifacts/gpu --targets sm_80 sm_90a
+"""
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+SIZES = [1, 17, 127, 1000, 4097]
+
+
+def cases():
+    # Every (N, K) of SIZES in both input types, plain layout.
+    for dtype, (n, k) in itertools.product(["bf16", "f16"],
+                                           itertools.product(SIZES, SIZES)):
+        yield dict(dtype=dtype, out="f32", n=n, k=k)
+    # Layouts, epilogues, output casts and bias types.
+    yield dict(dtype="bf16", out="bf16", n=1000, k=127, trans_b=True)
+    yield dict(dtype="f16", out="f16", n=127, k=1000, trans_a=True)
+    yield dict(dtype="bf16", out="f32", n=256, k=4097, trans_a=True, trans_b=True)
+    for epilogue in ["relu", "gelu_tanh", "silu"]:
+        yield dict(dtype="bf16", out="bf16", n=1000, k=256, trans_b=True,
+                   bias="f32", epilogue=epilogue, alpha=0.5)
+    yield dict(dtype="f16", out="f16", n=4097, k=64, bias="f16",
+               epilogue="gelu_tanh")
+    yield dict(dtype="bf16", out="bf16", n=17, k=4097, bias="bf16", alpha=2.0)
+    # Batch: equal batches, and a broadcast (2-D) weight.
+    yield dict(dtype="bf16", out="f32", n=127, k=64, batch=3)
+    yield dict(dtype="f16", out="f16", n=256, k=1000, batch=2,
+               broadcast_b=True, trans_b=True, epilogue="silu")
+
+
+def graph(c):
+    t, o = c["dtype"], c["out"]
+    n, k = c["n"], c["k"]
+    batch = c.get("batch")
+    prefix = f"{batch}x" if batch else ""
+    a = f"tensor<{prefix}{k}x?x{t}>" if c.get("trans_a") else f"tensor<{prefix}?x{k}x{t}>"
+    bprefix = "" if c.get("broadcast_b") else prefix
+    b = (f"tensor<{bprefix}{n}x{k}x{t}>" if c.get("trans_b")
+         else f"tensor<{bprefix}{k}x{n}x{t}>")
+    r = f"tensor<{prefix}?x{n}x{o}>"
+    attrs = []
+    if c.get("trans_a"):
+        attrs.append("transpose_a")
+    if c.get("trans_b"):
+        attrs.append("transpose_b")
+    if c.get("alpha", 1.0) != 1.0:
+        attrs.append(f"alpha = {c['alpha']} : f32")
+    if c.get("epilogue"):
+        attrs.append(f"epilogue = #tessera.epilogue<{c['epilogue']}>")
+    attr = " {" + ", ".join(attrs) + "}" if attrs else ""
+    args = f"%a: {a}, %b: {b}"
+    operands, types = "%a, %b", f"{a}, {b}"
+    if c.get("bias"):
+        bt = f"tensor<{n}x{c['bias']}>"
+        args += f", %bias: {bt}"
+        operands += ", %bias"
+        types += f", {bt}"
+    return (f"func.func @gemm({args}) -> {r} {{\n"
+            f"  %0 = tessera.matmul {operands}{attr} : {types} -> {r}\n"
+            f"  return %0 : {r}\n}}\n")
+
+
+def name(c):
+    parts = [c["dtype"], c["out"], f"n{c['n']}", f"k{c['k']}"]
+    for key in ["trans_a", "trans_b", "broadcast_b"]:
+        if c.get(key):
+            parts.append(key.replace("_", ""))
+    for key in ["batch", "bias", "epilogue"]:
+        if c.get(key):
+            parts.append(f"{key}{c[key]}")
+    if c.get("alpha", 1.0) != 1.0:
+        parts.append(f"alpha{c['alpha']}")
+    return "_".join(parts)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--compiler", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--targets", nargs="+", default=["sm_80", "sm_90a"])
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    records = []
+    for c in cases():
+        c["name"] = name(c)
+        src = os.path.join(args.out, c["name"] + ".mlir")
+        with open(src, "w") as f:
+            f.write(graph(c))
+        for target in args.targets:
+            tsm = os.path.join(args.out, f"{c['name']}.{target}.tsm")
+            r = subprocess.run([args.compiler, src, "--target", target, "-o", tsm],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                sys.exit(f"{c['name']} ({target}): {r.stderr}")
+            records.append(dict(c, target=target, artifact=os.path.basename(tsm),
+                                ms=SIZES))
+    with open(os.path.join(args.out, "cases.json"), "w") as f:
+        json.dump(records, f, indent=1)
+    print(f"{len(records)} artifacts in {args.out}")
+
+
+if __name__ == "__main__":
+    main()

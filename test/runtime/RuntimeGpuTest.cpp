@@ -1,0 +1,802 @@
+//===- RuntimeGpuTest.cpp - GPU modules: plans, launches, device tensors --===//
+//
+// Builds GPU artifacts around hand-written kernels (Inputs/gpu_kernels.cu,
+// committed as PTX in Inputs/gpu_kernels.ptx) without the compiler. Loading,
+// listing and every check made before device work run everywhere; the tests
+// that launch kernels skip themselves where the CUDA driver sees no device.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Artifact.h"
+#include "StatusOutcome.h"
+#include "tessera/tessera_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef TESSERA_TEST_PTX
+#error "TESSERA_TEST_PTX must name Inputs/gpu_kernels.ptx"
+#endif
+
+using namespace tessera::artifact;
+
+namespace {
+/// The plans of the tests, over the kernels of gpu_kernels.ptx.
+const char *const kManifest = R"(tessera-manifest 1
+target sm_80
+function add_one -
+arg x f32 s0
+result y f32 s0
+variant always
+launch add_one grid cdiv(s0,128) 1 1 block 128 1 1 smem 0 params memref:x memref:y i64:s0
+end
+function add_both -
+arg a f32 s0
+arg b f32 s0
+result y f32 s0
+variant always
+launch add_one grid cdiv(s0,128) 1 1 block 128 1 1 smem 0 params memref:a memref:y i64:s0
+launch accumulate grid cdiv(s0,128) 1 1 block 128 1 1 smem 0 params memref:y memref:b i64:s0
+end
+function pick -
+arg x f32 s0
+result y f32 s0
+variant s0 <= 4
+launch fill grid cdiv(s0,64) 1 1 block 64 1 1 smem 0 params memref:y i32:1 i64:s0
+variant s0*2 <= 16
+launch fill grid cdiv(s0,64) 1 1 block 64 1 1 smem 0 params memref:y i32:2 i64:s0
+variant always
+launch fill grid cdiv(s0,64) 1 1 block 64 1 1 smem 0 params memref:y i32:3 i64:s0
+end
+function twice_plus_one -
+arg x f32 s0
+result y f32 s0
+buffer t0 f32 s0
+variant always
+launch fill grid cdiv(s0,64) 1 1 block 64 1 1 smem 0 params memref:t0 i32:7 i64:s0
+memset t0
+launch accumulate grid cdiv(s0,64) 1 1 block 64 1 1 smem 0 params memref:t0 memref:x i64:s0
+launch accumulate grid cdiv(s0,64) 1 1 block 64 1 1 smem 0 params memref:t0 memref:x i64:s0
+launch add_one grid cdiv(s0,64) 1 1 block 64 1 1 smem 0 params memref:t0 memref:y i64:s0
+end
+function first_only -
+arg x f32 s0
+result y f32 s0
+variant always
+launch add_one grid 1 1 1 block 1 1 1 smem 0 params memref:x memref:y i64:1
+end
+function skipped -
+arg x f32 s0
+result y f32 s0
+variant always
+memset y
+launch fill grid 0 1 1 block 64 1 1 smem 0 params memref:y i32:5 i64:s0
+launch fill grid cdiv(s0,64) min(s0,0) 1 block 64 1 1 smem 0 params memref:y i32:6 i64:s0
+end
+function transpose -
+arg a f32 s0xs1
+result t f32 s1xs0
+variant always
+launch transpose grid cdiv(s1,16) cdiv(s0,16) 1 block 16 16 1 smem 0 params memref:a memref:t
+end
+function smem_double -
+arg x f32 s0
+result y f32 s0
+variant always
+launch smem_double grid cdiv(s0,128) 1 1 block 128 1 1 smem 65536 params memref:x memref:y i64:s0
+end
+function sum -
+arg x f32 s0
+result total f32 scalar
+variant always
+launch sum grid 1 1 1 block 1 1 1 smem 0 params memref:x memref:total i64:s0
+end
+function describe -
+arg m f32 s0xs1
+result d i64 8
+variant always
+launch describe grid 1 1 1 block 1 1 1 smem 0 params memref:m memref:d i32:s0*s1+min(s0,s1) i64:s0*1000000000000
+end
+function limits -
+arg x f32 s0
+arg which i8 s1
+result z f32 4
+variant s1 == 1
+launch fill grid s0*s0 1 1 block 1 1 1 smem 0 params memref:z i32:0 i64:4
+variant s1 == 2
+launch fill grid 1 s0 1 block 1 1 1 smem 0 params memref:z i32:0 i64:4
+variant s1 == 3
+launch fill grid 1 1 s0+1 block 1 1 1 smem 0 params memref:z i32:0 i64:4
+variant s1 == 4
+launch fill grid 1 1 1 block 1 1 1 smem 0 params memref:z i32:s0*s0 i64:4
+variant s1 == 5
+launch fill grid 1 1 1 block 1 1 1 smem 0 params memref:z i32:0 i64:s0*s0*s0*s0
+variant always
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:9 i64:4
+end
+function cube -
+arg x f32 s0
+result y f32 s0xs0xs0
+variant always
+launch fill grid 1 1 1 block 1 1 1 smem 0 params memref:y i32:0 i64:1
+end
+function overflowing_condition -
+arg x f32 s0
+result z f32 4
+variant s0*s0*s0*s0 > 1
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:1 i64:4
+variant always
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:2 i64:4
+end
+)";
+
+const std::string &kernelsPtx() {
+  static const std::string text = [] {
+    std::ifstream in(TESSERA_TEST_PTX, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  return text;
+}
+
+std::vector<uint8_t> bytesOf(const std::string &s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+std::vector<uint8_t> makeGpuArtifact(const std::string &manifest,
+                                     const std::string &ptx,
+                                     const std::string &cubin = "") {
+  std::vector<Section> sections = {{SectionKind::Manifest, bytesOf(manifest)}};
+  if (!ptx.empty())
+    sections.push_back({SectionKind::Ptx, bytesOf(ptx)});
+  if (!cubin.empty())
+    sections.push_back({SectionKind::Cubin, bytesOf(cubin)});
+  return writeArtifact(sections);
+}
+
+struct ModuleDeleter {
+  void operator()(tessera_module *m) const { tessera_module_release(m); }
+};
+using ModulePtr = std::unique_ptr<tessera_module, ModuleDeleter>;
+
+struct TensorDeleter {
+  void operator()(tessera_tensor *t) const { tessera_tensor_release(t); }
+};
+using TensorPtr = std::unique_ptr<tessera_tensor, TensorDeleter>;
+
+/// Loads an artifact that must load.
+ModulePtr load(const std::vector<uint8_t> &bytes) {
+  tessera_module_t m = nullptr;
+  Outcome o = take(tessera_module_load_memory(bytes.data(), bytes.size(), &m));
+  EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  return ModulePtr(m);
+}
+
+bool haveCudaDevice() {
+  int count = 0;
+  Outcome o = take(tessera_cuda_device_count(&count));
+  return o.code == TESSERA_STATUS_OK && count > 0;
+}
+
+TensorPtr hostTensor(tessera_dtype_t dtype, std::vector<int64_t> dims,
+                     const void *values = nullptr) {
+  tessera_tensor_t t = nullptr;
+  Outcome o = take(tessera_tensor_allocate(
+      dtype, static_cast<int32_t>(dims.size()), dims.data(), &t));
+  EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  if (t && values)
+    std::memcpy(tessera_tensor_data(t), values,
+                tessera_tensor_element_count(t) * tessera_dtype_size(dtype));
+  return TensorPtr(t);
+}
+
+TensorPtr hostF32(std::vector<int64_t> dims, const std::vector<float> &values) {
+  return hostTensor(TESSERA_DTYPE_F32, std::move(dims), values.data());
+}
+
+/// A host tensor of `n` floats 0.5 * i - 3.
+TensorPtr ramp(int64_t n) {
+  std::vector<float> values(n);
+  for (int64_t i = 0; i < n; ++i)
+    values[i] = 0.5f * static_cast<float>(i) - 3.0f;
+  return hostF32({n}, values);
+}
+
+/// A fake device tensor: checks made before device work never read it.
+TensorPtr fakeDevice(tessera_dtype_t dtype, std::vector<int64_t> dims) {
+  tessera_tensor_t t = nullptr;
+  Outcome o = take(tessera_tensor_wrap_device(
+      dtype, static_cast<int32_t>(dims.size()), dims.data(), 0x10000, &t));
+  EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  return TensorPtr(t);
+}
+
+TensorPtr copyTo(tessera_tensor_t t, tessera_device_t device) {
+  tessera_tensor_t out = nullptr;
+  Outcome o = take(tessera_tensor_copy_to(t, device, &out));
+  EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  return TensorPtr(out);
+}
+
+template <typename T> std::vector<T> valuesOf(tessera_tensor_t t) {
+  TensorPtr host;
+  if (tessera_tensor_device(t) != TESSERA_DEVICE_HOST) {
+    host = copyTo(t, TESSERA_DEVICE_HOST);
+    t = host.get();
+  }
+  if (!t)
+    return {};
+  const T *p = static_cast<const T *>(tessera_tensor_data(t));
+  return std::vector<T>(p, p + tessera_tensor_element_count(t));
+}
+
+std::vector<int64_t> dimsOf(tessera_tensor_t t) {
+  const int64_t *d = tessera_tensor_dims(t);
+  return std::vector<int64_t>(d, d + tessera_tensor_rank(t));
+}
+
+/// Tests on the module of kManifest.
+class GpuModuleTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(kernelsPtx().empty()) << "cannot read " << TESSERA_TEST_PTX;
+    module = load(makeGpuArtifact(kManifest, kernelsPtx()));
+    ASSERT_NE(module, nullptr);
+  }
+
+  size_t function(const char *name) {
+    size_t index = ~size_t(0);
+    Outcome o = take(tessera_module_find_function(module.get(), name, &index));
+    EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    return index;
+  }
+
+  /// Invokes `name` (synchronously, or asynchronously on the NULL stream).
+  Outcome invoke(const char *name, const std::vector<tessera_tensor_t> &args,
+                 std::vector<TensorPtr> &results, bool async = false) {
+    size_t f = function(name);
+    size_t count = tessera_function_result_count(module.get(), f);
+    std::vector<tessera_tensor_t> raw(count,
+                                      reinterpret_cast<tessera_tensor_t>(0x1));
+    Outcome o =
+        async ? take(tessera_module_invoke_async(module.get(), f, args.data(),
+                                                 args.size(), raw.data(),
+                                                 raw.size(), nullptr))
+              : take(tessera_module_invoke(module.get(), f, args.data(),
+                                           args.size(), raw.data(),
+                                           raw.size()));
+    results.clear();
+    for (tessera_tensor_t t : raw) {
+      if (o.code != TESSERA_STATUS_OK) {
+        EXPECT_EQ(t, nullptr) << "a failed invoke returns no result";
+      }
+      results.emplace_back(o.code == TESSERA_STATUS_OK ? t : nullptr);
+    }
+    return o;
+  }
+
+  ModulePtr module;
+};
+
+/// The live allocations of the fake driver (Inputs/fake_cuda.cpp), or null
+/// when the real one (or none) is loaded.
+size_t (*fakeLiveAllocations())() {
+  void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+  if (!handle)
+    return nullptr;
+  auto *f = reinterpret_cast<size_t (*)()>(
+      dlsym(handle, "fake_cuda_live_allocations"));
+  dlclose(handle);
+  return f;
+}
+
+#define REQUIRE_CUDA()                                                         \
+  do {                                                                         \
+    if (!haveCudaDevice())                                                     \
+      GTEST_SKIP() << "no CUDA device";                                        \
+  } while (0)
+
+void expectError(const Outcome &o, tessera_status_code_t code,
+                 const std::string &message) {
+  EXPECT_EQ(o.code, code) << tessera_status_code_name(o.code) << ": "
+                          << o.message;
+  EXPECT_NE(o.message.find(message), std::string::npos)
+      << "message: " << o.message << "\nexpected to contain: " << message;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Without a device: loading, listing, checks before device work
+//===----------------------------------------------------------------------===//
+
+TEST_F(GpuModuleTest, LoadsAndListsWithoutCuda) {
+  tessera_module_t m = module.get();
+  EXPECT_STREQ(tessera_module_target(m), "sm_80");
+  ASSERT_EQ(tessera_module_function_count(m), 13u);
+  EXPECT_STREQ(tessera_module_function_name(m, 0), "add_one");
+  size_t f = function("transpose");
+  tessera_value_info_t info;
+  ASSERT_EQ(tessera_function_result_info(m, f, 0, &info), nullptr);
+  EXPECT_STREQ(info.name, "t");
+  ASSERT_EQ(info.rank, 2);
+  EXPECT_EQ(info.symbols[0], 1);
+  EXPECT_EQ(info.symbols[1], 0);
+}
+
+TEST(GpuModuleLoad, SectionsAndPlanErrors) {
+  const std::string manifest = "tessera-manifest 1\ntarget sm_90a\nfunction f "
+                               "-\nvariant always\nend\n";
+  // A cubin alone is enough to load (it is only read on invoke).
+  ModulePtr m = load(makeGpuArtifact(manifest, "", "not really a cubin"));
+  EXPECT_STREQ(tessera_module_target(m.get()), "sm_90a");
+
+  tessera_module_t out = reinterpret_cast<tessera_module_t>(0x1);
+  std::vector<uint8_t> bytes = makeGpuArtifact(manifest, "");
+  Outcome o =
+      take(tessera_module_load_memory(bytes.data(), bytes.size(), &out));
+  expectError(o, TESSERA_STATUS_INVALID_ARGUMENT,
+              "the artifact for target sm_90a has no 'ptx' or 'cubin' "
+              "section with code");
+  EXPECT_EQ(out, nullptr);
+
+  bytes = makeGpuArtifact("tessera-manifest 1\ntarget sm_80\nfunction f "
+                          "-\nvariant always\nmemset x\nend\n",
+                          kernelsPtx());
+  o = take(tessera_module_load_memory(bytes.data(), bytes.size(), &out));
+  expectError(o, TESSERA_STATUS_INVALID_ARGUMENT,
+              "manifest line 5: memset of 'x', which is no result or buffer "
+              "of function 'f'");
+}
+
+TEST_F(GpuModuleTest, ArgumentChecksComeFirst) {
+  TensorPtr x = ramp(10);
+  TensorPtr wrongRank = hostF32({2, 5}, std::vector<float>(10));
+  std::vector<TensorPtr> results;
+  expectError(invoke("add_one", {wrongRank.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'add_one': argument 0 ('x'): rank is 2, expected 1");
+  TensorPtr b = ramp(11);
+  expectError(invoke("add_both", {x.get(), b.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'add_both': argument 1 ('b'): dimension 0 is 11, but "
+              "symbol s0 is 10 (from argument 0 ('a') dimension 0)");
+  expectError(invoke("add_one", {}, results), TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'add_one' takes 1 argument, got 0");
+}
+
+TEST_F(GpuModuleTest, HostAndDeviceArgumentsDoNotMix) {
+  TensorPtr host = ramp(10);
+  TensorPtr device = fakeDevice(TESSERA_DTYPE_F32, {10});
+  std::vector<TensorPtr> results;
+  expectError(invoke("add_both", {host.get(), device.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'add_both': argument 0 ('a') is a host tensor and "
+              "argument 1 ('b') a device tensor; pass every argument on the "
+              "host or every one on the device");
+  expectError(invoke("add_both", {device.get(), host.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "argument 1 ('b') is a host tensor and argument 0 ('a') a "
+              "device tensor");
+  expectError(invoke("add_one", {host.get()}, results, /*async=*/true),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'add_one': tessera_module_invoke_async takes device "
+              "tensors, but argument 0 ('x') is a host tensor (copy it with "
+              "tessera_tensor_copy_to)");
+}
+
+TEST_F(GpuModuleTest, GridsAndScalarsAreCheckedBeforeDeviceWork) {
+  // Fake device arguments: these checks precede any CUDA call, so they give
+  // the same answer with and without a GPU.
+  TensorPtr big = fakeDevice(TESSERA_DTYPE_F32, {70000});
+  auto which = [](int64_t n) { return fakeDevice(TESSERA_DTYPE_I8, {n}); };
+  std::vector<TensorPtr> results;
+  TensorPtr w1 = which(1), w2 = which(2), w3 = which(3), w4 = which(4),
+            w5 = which(5);
+  expectError(invoke("limits", {big.get(), w1.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'limits': launch 'fill': grid x 's0*s0' is "
+              "4900000000, outside [0, 2147483647]");
+  expectError(invoke("limits", {big.get(), w2.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'limits': launch 'fill': grid y 's0' is 70000, "
+              "outside [0, 65535]");
+  expectError(invoke("limits", {big.get(), w3.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'limits': launch 'fill': grid z 's0+1' is 70001, "
+              "outside [0, 65535]");
+  expectError(invoke("limits", {big.get(), w4.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'limits': launch 'fill': param 1 'i32:s0*s0' is "
+              "4900000000, which does not fit in 32 bits");
+  expectError(invoke("limits", {big.get(), w5.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'limits': launch 'fill': param 2 'i64:s0*s0*s0*s0': "
+              "'s0*s0*s0*s0' overflows 64-bit integers (with s0=70000)");
+  expectError(invoke("overflowing_condition", {big.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'overflowing_condition': variant 0 ('s0*s0*s0*s0 > "
+              "1'): 's0*s0*s0*s0' overflows 64-bit integers (with s0=70000)");
+}
+
+TEST_F(GpuModuleTest, WithoutCudaInvokeIsUnavailable) {
+  if (haveCudaDevice())
+    GTEST_SKIP() << "this machine has a CUDA device";
+  TensorPtr x = ramp(10);
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("add_one", {x.get()}, results);
+  EXPECT_EQ(o.code, TESSERA_STATUS_UNAVAILABLE) << o.message;
+  EXPECT_EQ(o.message.rfind("function 'add_one': no CUDA device: ", 0), 0u)
+      << o.message;
+  TensorPtr device = fakeDevice(TESSERA_DTYPE_F32, {10});
+  o = invoke("add_one", {device.get()}, results);
+  EXPECT_EQ(o.code, TESSERA_STATUS_UNAVAILABLE) << o.message;
+  o = invoke("add_one", {device.get()}, results, /*async=*/true);
+  EXPECT_EQ(o.code, TESSERA_STATUS_UNAVAILABLE) << o.message;
+  EXPECT_NE(o.message.find("no CUDA device: "), std::string::npos);
+}
+
+//===----------------------------------------------------------------------===//
+// On a device
+//===----------------------------------------------------------------------===//
+
+TEST_F(GpuModuleTest, HostTensorsInHostTensorsOut) {
+  REQUIRE_CUDA();
+  TensorPtr x = ramp(1000); // not a multiple of the block
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("add_one", {x.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  ASSERT_NE(results[0], nullptr);
+  EXPECT_EQ(tessera_tensor_device(results[0].get()), TESSERA_DEVICE_HOST);
+  EXPECT_EQ(dimsOf(results[0].get()), (std::vector<int64_t>{1000}));
+  std::vector<float> in = valuesOf<float>(x.get());
+  std::vector<float> out = valuesOf<float>(results[0].get());
+  for (size_t i = 0; i < in.size(); ++i)
+    ASSERT_EQ(out[i], in[i] + 1.0f) << i;
+}
+
+TEST_F(GpuModuleTest, DeviceTensorsInDeviceTensorsOut) {
+  REQUIRE_CUDA();
+  TensorPtr a = ramp(300), b = ramp(300);
+  TensorPtr da = copyTo(a.get(), TESSERA_DEVICE_CUDA);
+  TensorPtr db = copyTo(b.get(), TESSERA_DEVICE_CUDA);
+  for (bool async : {false, true}) {
+    SCOPED_TRACE(async ? "async" : "sync");
+    std::vector<TensorPtr> results;
+    Outcome o = invoke("add_both", {da.get(), db.get()}, results, async);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    tessera_tensor_t y = results[0].get();
+    EXPECT_EQ(tessera_tensor_device(y), TESSERA_DEVICE_CUDA);
+    EXPECT_EQ(tessera_tensor_data(y), nullptr);
+    EXPECT_NE(tessera_tensor_device_pointer(y), 0u);
+    // copy_to runs on the legacy stream, after the async invoke's work.
+    std::vector<float> out = valuesOf<float>(y);
+    std::vector<float> in = valuesOf<float>(a.get());
+    ASSERT_EQ(out.size(), 300u);
+    for (size_t i = 0; i < in.size(); ++i)
+      ASSERT_EQ(out[i], 2 * in[i] + 1.0f) << i;
+  }
+}
+
+TEST_F(GpuModuleTest, VariantsFollowTheirConditions) {
+  REQUIRE_CUDA();
+  struct Case {
+    int64_t n;
+    float value;
+  };
+  for (Case c : {Case{1, 1}, Case{4, 1}, Case{5, 2}, Case{8, 2}, Case{9, 3},
+                 Case{200, 3}}) {
+    TensorPtr x = ramp(c.n);
+    std::vector<TensorPtr> results;
+    Outcome o = invoke("pick", {x.get()}, results);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    EXPECT_EQ(valuesOf<float>(results[0].get()),
+              std::vector<float>(c.n, c.value))
+        << "s0 = " << c.n;
+  }
+}
+
+TEST_F(GpuModuleTest, MemsetZeroesATemporary) {
+  REQUIRE_CUDA();
+  TensorPtr x = ramp(777);
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("twice_plus_one", {x.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  std::vector<float> in = valuesOf<float>(x.get());
+  std::vector<float> out = valuesOf<float>(results[0].get());
+  for (size_t i = 0; i < in.size(); ++i)
+    ASSERT_EQ(out[i], 2 * in[i] + 1.0f) << i;
+}
+
+TEST_F(GpuModuleTest, PoisonedResultsShowUnwrittenElements) {
+  REQUIRE_CUDA();
+  TensorPtr x = ramp(8);
+  ASSERT_EQ(setenv("TESSERA_POISON_RESULTS", "1", 1), 0);
+  for (bool onDevice : {false, true}) {
+    SCOPED_TRACE(onDevice ? "device" : "host");
+    TensorPtr dx = onDevice ? copyTo(x.get(), TESSERA_DEVICE_CUDA) : nullptr;
+    std::vector<TensorPtr> results;
+    Outcome o =
+        invoke("first_only", {onDevice ? dx.get() : x.get()}, results);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    std::vector<uint32_t> bits = valuesOf<uint32_t>(results[0].get());
+    ASSERT_EQ(bits.size(), 8u);
+    float first;
+    std::memcpy(&first, &bits[0], 4);
+    EXPECT_EQ(first, -3.0f + 1.0f);
+    for (size_t i = 1; i < 8; ++i)
+      EXPECT_EQ(bits[i], 0xffffffffu) << i;
+  }
+  unsetenv("TESSERA_POISON_RESULTS");
+}
+
+TEST_F(GpuModuleTest, LaunchesWithAnEmptyGridAreSkipped) {
+  REQUIRE_CUDA();
+  TensorPtr x = ramp(100);
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("skipped", {x.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(valuesOf<float>(results[0].get()), std::vector<float>(100, 0.0f));
+
+  // Empty tensors: cdiv(0,128) blocks, no memory, an empty result.
+  TensorPtr empty = ramp(0);
+  for (bool onDevice : {false, true}) {
+    TensorPtr arg =
+        onDevice ? copyTo(empty.get(), TESSERA_DEVICE_CUDA) : nullptr;
+    o = invoke("add_one", {onDevice ? arg.get() : empty.get()}, results);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    EXPECT_EQ(dimsOf(results[0].get()), (std::vector<int64_t>{0}));
+  }
+}
+
+TEST_F(GpuModuleTest, RankTwoDescriptorsCarrySizesAndStrides) {
+  REQUIRE_CUDA();
+  const int64_t rows = 37, cols = 53;
+  std::vector<float> values(rows * cols);
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = static_cast<float>(i);
+  TensorPtr a = hostF32({rows, cols}, values);
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("transpose", {a.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(dimsOf(results[0].get()), (std::vector<int64_t>{cols, rows}));
+  std::vector<float> t = valuesOf<float>(results[0].get());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      ASSERT_EQ(t[j * rows + i], values[i * cols + j]) << i << ", " << j;
+}
+
+TEST_F(GpuModuleTest, KernelParametersFollowTheSpec) {
+  REQUIRE_CUDA();
+  TensorPtr m = hostF32({3, 5}, std::vector<float>(15, 0.0f));
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("describe", {m.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(tessera_tensor_dtype(results[0].get()), TESSERA_DTYPE_I64);
+  // allocated == aligned, offset 0, sizes 3 5, strides 5 1, i32 3*5+3,
+  // i64 3e12.
+  EXPECT_EQ(valuesOf<int64_t>(results[0].get()),
+            (std::vector<int64_t>{1, 0, 3, 5, 5, 1, 18, 3000000000000}));
+}
+
+TEST_F(GpuModuleTest, DynamicSharedMemoryAbove48KiB) {
+  REQUIRE_CUDA();
+  TensorPtr x = ramp(1000);
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("smem_double", {x.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  std::vector<float> in = valuesOf<float>(x.get());
+  std::vector<float> out = valuesOf<float>(results[0].get());
+  for (size_t i = 0; i < in.size(); ++i)
+    ASSERT_EQ(out[i], 2 * in[i]) << i;
+}
+
+TEST_F(GpuModuleTest, RankZeroResult) {
+  REQUIRE_CUDA();
+  TensorPtr x = hostF32({4}, {1.5f, 2.5f, 3.0f, -1.0f});
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("sum", {x.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(tessera_tensor_rank(results[0].get()), 0);
+  EXPECT_EQ(valuesOf<float>(results[0].get()), (std::vector<float>{6.0f}));
+}
+
+TEST_F(GpuModuleTest, OutOfMemoryResultIsAStatus) {
+  REQUIRE_CUDA();
+  // 2^48 f32 elements: a 1 PiB result (of a function launching one block).
+  // The fake argument is never read.
+  TensorPtr huge = fakeDevice(TESSERA_DTYPE_F32, {int64_t(1) << 48});
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("first_only", {huge.get()}, results);
+  expectError(o, TESSERA_STATUS_OUT_OF_MEMORY,
+              "function 'first_only': result 0 ('y'): cuMemAlloc_v2("
+              "1125899906842624 bytes): CUDA_ERROR_OUT_OF_MEMORY");
+  // The module still works.
+  TensorPtr x = ramp(3);
+  ASSERT_EQ(invoke("add_one", {x.get()}, results).code, TESSERA_STATUS_OK);
+}
+
+TEST_F(GpuModuleTest, ConcurrentInvokes) {
+  REQUIRE_CUDA();
+  // Several threads race to the first invoke (the lazy load) and share the
+  // module and its streams from then on.
+  constexpr int kThreads = 8, kRuns = 25;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      size_t f = function("add_one");
+      for (int r = 0; r < kRuns; ++r) {
+        int64_t n = 64 + 37 * t + r;
+        std::vector<float> values(n, static_cast<float>(t * 1000 + r));
+        TensorPtr x = hostF32({n}, values);
+        bool onDevice = r % 2 == 1;
+        TensorPtr dx =
+            onDevice ? copyTo(x.get(), TESSERA_DEVICE_CUDA) : nullptr;
+        tessera_tensor_t arg = onDevice ? dx.get() : x.get();
+        tessera_tensor_t y = nullptr;
+        tessera_status_t s =
+            tessera_module_invoke(module.get(), f, &arg, 1, &y, 1);
+        TensorPtr result(y);
+        if (s) {
+          tessera_status_free(s);
+          ++failures[t];
+          continue;
+        }
+        std::vector<float> out = valuesOf<float>(y);
+        if (out != std::vector<float>(n, values[0] + 1.0f))
+          ++failures[t];
+      }
+    });
+  for (std::thread &th : threads)
+    th.join();
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
+}
+
+//===----------------------------------------------------------------------===//
+// Code that does not load or launch
+//===----------------------------------------------------------------------===//
+
+TEST(GpuModuleCode, AMissingKernelIsReportedOnInvoke) {
+  REQUIRE_CUDA();
+  ModulePtr m = load(makeGpuArtifact(
+      "tessera-manifest 1\ntarget sm_80\nfunction f -\narg x f32 4\nresult y "
+      "f32 4\nvariant always\nlaunch no_such_kernel grid 1 1 1 block 1 1 1 "
+      "smem 0 params memref:y\nend\n",
+      kernelsPtx()));
+  TensorPtr x = ramp(4);
+  tessera_tensor_t arg = x.get(), y = nullptr;
+  for (int attempt = 0; attempt < 2; ++attempt) { // the failure is cached
+    Outcome o = take(tessera_module_invoke(m.get(), 0, &arg, 1, &y, 1));
+    expectError(o, TESSERA_STATUS_INTERNAL,
+                "function 'f': cuModuleGetFunction(no_such_kernel): "
+                "CUDA_ERROR_NOT_FOUND (the code lacks a kernel the manifest "
+                "launches)");
+    EXPECT_EQ(y, nullptr);
+  }
+}
+
+TEST(GpuModuleCode, InvalidPtxIsReportedOnInvoke) {
+  REQUIRE_CUDA();
+  ModulePtr m = load(makeGpuArtifact(
+      "tessera-manifest 1\ntarget sm_80\nfunction f -\narg x f32 4\nresult y "
+      "f32 4\nvariant always\nlaunch k grid 1 1 1 block 1 1 1 smem 0 params "
+      "memref:y\nend\n",
+      ".version 7.0\n.target sm_80\n.address_size 64\nthis is not ptx\n"));
+  TensorPtr x = ramp(4);
+  tessera_tensor_t arg = x.get(), y = nullptr;
+  Outcome o = take(tessera_module_invoke(m.get(), 0, &arg, 1, &y, 1));
+  EXPECT_NE(o.code, TESSERA_STATUS_OK);
+  EXPECT_EQ(o.message.rfind("function 'f': cuModuleLoadDataEx(ptx): "
+                            "CUDA_ERROR_",
+                            0),
+            0u)
+      << o.message;
+}
+
+TEST(GpuModuleCode, AnUnloadableCubinFallsBackToThePtx) {
+  REQUIRE_CUDA();
+  ModulePtr m = load(makeGpuArtifact(kManifest, kernelsPtx(),
+                                     "not a cubin at all, just bytes"));
+  TensorPtr x = ramp(5);
+  tessera_tensor_t arg = x.get(), y = nullptr;
+  Outcome o = take(tessera_module_invoke(m.get(), 0, &arg, 1, &y, 1));
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  TensorPtr result(y);
+  EXPECT_EQ(valuesOf<float>(y),
+            (std::vector<float>{-2.0f, -1.5f, -1.0f, -0.5f, 0.0f}));
+}
+
+TEST(GpuModuleCode, SharedMemoryBeyondTheDeviceIsReportedOnLaunch) {
+  REQUIRE_CUDA();
+  // No GPU offers 1 MiB of shared memory per block: raising the kernel's
+  // limit fails, and the launch that needs it says so.
+  ModulePtr m = load(makeGpuArtifact(
+      "tessera-manifest 1\ntarget sm_80\nfunction f -\narg x f32 4\nresult y "
+      "f32 4\nvariant always\nlaunch fill grid 1 1 1 block 4 1 1 smem 1048576 "
+      "params memref:y i32:1 i64:4\nend\n",
+      kernelsPtx()));
+  TensorPtr x = ramp(4);
+  tessera_tensor_t arg = x.get(), y = nullptr;
+  Outcome o = take(tessera_module_invoke(m.get(), 0, &arg, 1, &y, 1));
+  expectError(o, TESSERA_STATUS_INTERNAL,
+              "function 'f': cuFuncSetAttribute(fill, "
+              "CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 1048576): "
+              "CUDA_ERROR_INVALID_VALUE");
+}
+
+//===----------------------------------------------------------------------===//
+// With the fake driver only
+//===----------------------------------------------------------------------===//
+
+TEST_F(GpuModuleTest, NoDeviceMemoryOutlivesItsTensors) {
+  REQUIRE_CUDA();
+  auto live = fakeLiveAllocations();
+  if (!live)
+    GTEST_SKIP() << "needs the fake CUDA driver to count allocations";
+  size_t before = live();
+  {
+    TensorPtr x = ramp(100);
+    TensorPtr dx = copyTo(x.get(), TESSERA_DEVICE_CUDA);
+    EXPECT_EQ(live(), before + 1);
+    std::vector<TensorPtr> results;
+    // Host mode: argument, result and buffer copies are all freed.
+    ASSERT_EQ(invoke("twice_plus_one", {x.get()}, results).code,
+              TESSERA_STATUS_OK);
+    EXPECT_EQ(live(), before + 1);
+    // Device mode: the result lives until released, the buffer does not.
+    ASSERT_EQ(invoke("twice_plus_one", {dx.get()}, results).code,
+              TESSERA_STATUS_OK);
+    EXPECT_EQ(live(), before + 2);
+    ASSERT_EQ(invoke("twice_plus_one", {dx.get()}, results, true).code,
+              TESSERA_STATUS_OK);
+    EXPECT_EQ(live(), before + 2); // the previous result was released
+    results.clear();
+    EXPECT_EQ(live(), before + 1);
+    // Failures free what they allocated.
+    TensorPtr huge = fakeDevice(TESSERA_DTYPE_F32, {int64_t(1) << 48});
+    EXPECT_EQ(invoke("add_both", {dx.get(), dx.get()}, results).code,
+              TESSERA_STATUS_OK);
+    results.clear();
+    EXPECT_EQ(invoke("first_only", {huge.get()}, results).code,
+              TESSERA_STATUS_OUT_OF_MEMORY);
+    // Host mode: the result (2^48 elements) cannot be allocated after the
+    // argument's device copy was.
+    TensorPtr side = ramp(1 << 16);
+    Outcome o = invoke("cube", {side.get()}, results);
+    expectError(o, TESSERA_STATUS_OUT_OF_MEMORY,
+                "function 'cube': result 0 ('y'): cannot allocate "
+                "1125899906842624 bytes");
+    EXPECT_EQ(live(), before + 1);
+    EXPECT_EQ(live(), before + 1);
+  }
+  EXPECT_EQ(live(), before);
+}
+
+TEST(GpuModuleCode, Sm90aRunsOnlyOnComputeCapability90) {
+  REQUIRE_CUDA();
+  if (!fakeLiveAllocations())
+    GTEST_SKIP() << "needs the fake CUDA driver to pretend to be an sm_80";
+  std::string manifest = kManifest;
+  manifest.replace(manifest.find("target sm_80"), 12, "target sm_90a");
+  ModulePtr m = load(makeGpuArtifact(manifest, kernelsPtx()));
+  TensorPtr x = ramp(4);
+  tessera_tensor_t arg = x.get(), y = nullptr;
+  ASSERT_EQ(setenv("FAKE_CUDA_CC", "80", 1), 0);
+  Outcome o = take(tessera_module_invoke(m.get(), 0, &arg, 1, &y, 1));
+  unsetenv("FAKE_CUDA_CC");
+  expectError(o, TESSERA_STATUS_UNAVAILABLE,
+              "function 'add_one': the code is compiled for sm_90a, which "
+              "runs only on devices of compute capability 9.0; device 0 has "
+              "8.0");
+}
