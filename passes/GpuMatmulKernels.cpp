@@ -231,7 +231,13 @@ Value KernelBuilder::packOperand(Value pair) {
 
 SmallVector<Value> KernelBuilder::computeStage(Value stage, ValueRange acc) {
   int64_t tilesM = c.tileM() / 16, tilesN = c.tileN() / 8;
-  SmallVector<Value> result(acc.begin(), acc.end());
+  // The tensor cores truncate when they add into an f32 accumulator, so a
+  // long chain of mma.sync drifts (about 5e-6 relative at K = 4096). Each
+  // stage accumulates from zero and is added to the running sums with
+  // IEEE f32 additions, as cuBLAS's error level requires.
+  Value zero = b.create<arith::ConstantOp>(
+      b.getZeroAttr(VectorType::get({4}, b.getF32Type())));
+  SmallVector<Value> result(acc.size(), zero);
   Value aRow0 = mul(stage, c.aRows()), bRow0 = mul(stage, c.bRows());
   Value laneMod8 = rem(lane, 8), laneDiv16 = div(lane, 16),
         laneBit3 = rem(div(lane, 8), 2), laneMod16 = rem(lane, 16);
@@ -299,6 +305,8 @@ SmallVector<Value> KernelBuilder::computeStage(Value stage, ValueRange acc) {
         accum = next;
       }
   }
+  for (auto [sum, partial] : llvm::zip(result, acc))
+    sum = b.create<arith::AddFOp>(partial, sum);
   return result;
 }
 

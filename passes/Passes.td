@@ -124,32 +124,27 @@ def TesseraGpuSelectSchedule
     Gives every `tessera.matmul` a `schedules` attribute (see
     `#tessera.schedule`) for `target`, and checks the schedules an op already
     carries against that target instead of replacing them. Operands must be
-    bf16 or f16 (both targets) or f8E4M3FN / f8E5M2 (sm_90a); other element
-    types are an error that names the op's operands.
+    bf16 or f16; other element types are an error that names the op's
+    operands (fp8 waits for the sm_90a wgmma kernels).
 
-    Heuristic (E: operand element bytes; SMs: 132 on sm_90a (H100 SXM),
-    108 on sm_80 (A100)):
+    The schedules are those of the mma.sync kernels that
+    `tessera-gpu-build-matmul-kernels` builds for both targets today
+    (SMs: 132 on sm_90a (H100 SXM), 108 on sm_80 (A100)):
 
-    - sm_90a, M <= 64 (decode, memory-bound): 64 x 128 tiles, `block_k` =
-      256 / E, 4 stages, 8 warps (one producer and one consumer warpgroup).
-    - sm_90a, M <= 256: 128 x 128, `block_k` = 128 / E, 5 stages, 12 warps
-      (a producer and two consumer warpgroups of 64 rows each), swizzle 8.
-    - sm_90a, larger M: 128 x 256, `block_k` = 128 / E, 4 stages, 12 warps,
-      2 x 1 clusters (the B tile is multicast), swizzle 8.
-    - sm_80, M <= 64: 32 x 64 x 64, 4 stages, 4 warps.
-    - sm_80, larger M: 128 x 128 x 32, 4 stages, 8 warps, swizzle 8.
+    - M <= 64 (decode, memory-bound): 32 x 64 x 64 tiles, 4 stages, 4 warps.
+    - Larger M: 128 x 128 x 64, 3 stages, 8 warps, swizzle 8.
     - A smaller `block_n` (64) where N < 128.
-    - Split-K: when the static grid (batch x M tiles x N tiles) fills fewer
-      than all SMs and K is static, K is split over up to SMs / grid thread
-      blocks, keeping at least 4 `block_k` steps per split.
-    - Dynamic M: one schedule per M class (`max_m` = 64, 256 where the
-      target has that class, then unbounded), picked at launch.
+    - Split-K: when the static grid (batch x M tiles x N tiles) fills
+      fewer than a quarter of the SMs and K is static, K is split over up
+      to SMs / grid thread blocks, keeping at least 4 `block_k` steps per
+      split.
+    - Dynamic M: two schedules (`max_m` = 64, then unbounded), picked at
+      launch.
 
-    Checks on every schedule: the shared-memory pipeline, `stages` x
-    (`block_m` + `block_n`) x `block_k` x E bytes, fits the target (227 KiB
-    on sm_90a, 163 KiB on sm_80); on sm_90a `block_m` is a multiple of 64,
-    `block_n` of 8 up to 256, `warps` a multiple of 4 and a `block_k` row is
-    a multiple of 128 bytes (the TMA swizzle); sm_80 has no clusters.
+    Checks on every schedule: the padded shared-memory pipeline, about
+    `stages` x (`block_m` + `block_n`) x (`block_k` + 8) x element bytes,
+    fits the target (227 KiB on sm_90a, 163 KiB on sm_80); `block_m` and
+    `block_n` are multiples of 16; no clusters (they need the wgmma kernels).
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",

@@ -531,6 +531,32 @@ func.func @f(%a: tensor<4x8xf8E4M3FN>, %b: tensor<8x4xf8E4M3FN>) -> tensor<4x4xf
   EXPECT_GE(session->stats().compiles, 1u);
 }
 
+TEST_F(JitTest, GpuTargetsCompileWithoutAGpu) {
+  const char *graph = R"mlir(
+func.func @f(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  %0 = tessera.matmul %a, %b : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+})mlir";
+  for (const char *target : {"sm_80", "sm_90a"}) {
+    Options options;
+    options.target = target;
+    std::unique_ptr<Session> session = makeSession(options);
+    Report report;
+    Module module = session->load(graph, report);
+    ASSERT_TRUE(module) << dump(report);
+    EXPECT_STREQ(tessera_module_target(module.get()), target);
+    std::vector<char> bytes;
+    ASSERT_TRUE(session->compile(graph, bytes, report));
+    artifact::ArtifactView view;
+    std::string message;
+    ASSERT_EQ(artifact::readArtifact(bytes.data(), bytes.size(), view, message),
+              artifact::ReadError::None)
+        << message;
+    EXPECT_NE(view.find(artifact::SectionKind::Ptx), nullptr);
+    EXPECT_EQ(view.find(artifact::SectionKind::CpuObject), nullptr);
+  }
+}
+
 TEST_F(JitTest, ModuleBuiltByTheCaller) {
   mlir::DialectRegistry registry;
   Session::registerDialects(registry);

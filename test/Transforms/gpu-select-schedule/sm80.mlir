@@ -2,7 +2,7 @@
 
 // CHECK-LABEL: func.func @square
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 32, stages = 4, warps = 8, swizzle = 8>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 3, warps = 8, swizzle = 8>]
 func.func @square(%a: tensor<2048x2048xf16>, %b: tensor<2048x2048xf16>) -> tensor<2048x2048xf16> {
   %0 = tessera.matmul %a, %b : tensor<2048x2048xf16>, tensor<2048x2048xf16> -> tensor<2048x2048xf16>
   return %0 : tensor<2048x2048xf16>
@@ -20,7 +20,7 @@ func.func @batched_skinny(%a: tensor<4x1x1024xbf16>, %b: tensor<1024x128xbf16>) 
 // Two M classes on sm_80.
 // CHECK-LABEL: func.func @tokens
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, split_k = 2, max_m = 64>, #tessera.schedule<block_m = 128, block_n = 128, block_k = 32, stages = 4, warps = 8, swizzle = 8>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, split_k = 2, max_m = 64>, #tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 3, warps = 8, swizzle = 8>]
 func.func @tokens(%x: tensor<?x512xbf16>, %w: tensor<512x512xbf16>) -> tensor<?x512xbf16> {
   %0 = tessera.matmul %x, %w : tensor<?x512xbf16>, tensor<512x512xbf16> -> tensor<?x512xbf16>
   return %0 : tensor<?x512xbf16>

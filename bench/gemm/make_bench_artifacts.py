@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Compiles the GEMM benchmark's shapes (docs/benchmarks.md) for the GPU:
+  bf16 and f16 squares 8192, 4096, 2048 (C = A B, output in the input type);
+  LLM layers y = x W^T (bf16, W [N, K]) with M in {16, 128, 4096} and
+  (N, K) in {(4096, 4096), (14336, 4096), (4096, 14336)}.
+
+  bench/gemm/make_bench_artifacts.py --compiler build/bin/tessera-compile \
+      --out artifacts/bench --target sm_90a
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+
+# Pinned schedules tried on bf16 4096^3 besides the heuristic's choice
+# (--explore): block_m, block_n, block_k, stages, warps.
+EXPLORE = [(128, 128, 64, 3, 8), (128, 256, 32, 3, 8), (256, 128, 32, 3, 8),
+           (64, 128, 64, 4, 4), (128, 128, 32, 3, 4)]
+
+
+def shapes(explore):
+    if explore:
+        for bm, bn, bk, st, w in EXPLORE:
+            yield dict(name=f"bf16_square_4096_{bm}x{bn}x{bk}_s{st}_w{w}", dtype="bf16",
+                       m=4096, n=4096, k=4096, trans_b=False,
+                       schedule=f"#tessera.schedule<block_m = {bm}, block_n = {bn}, "
+                                f"block_k = {bk}, stages = {st}, warps = {w}, swizzle = 8>")
+    for t in ["bf16", "f16"]:
+        for s in [8192, 4096, 2048]:
+            yield dict(name=f"{t}_square_{s}", dtype=t, m=s, n=s, k=s, trans_b=False)
+    for m in [16, 128, 4096]:
+        for n, k in [(4096, 4096), (14336, 4096), (4096, 14336)]:
+            yield dict(name=f"bf16_llm_m{m}_n{n}_k{k}", dtype="bf16", m=m, n=n,
+                       k=k, trans_b=True)
+
+
+def graph(s):
+    t, m, n, k = s["dtype"], s["m"], s["n"], s["k"]
+    b = f"tensor<{n}x{k}x{t}>" if s["trans_b"] else f"tensor<{k}x{n}x{t}>"
+    attrs = ["transpose_b"] if s["trans_b"] else []
+    if s.get("schedule"):
+        attrs.append(f"schedules = [{s['schedule']}]")
+    attr = " {" + ", ".join(attrs) + "}" if attrs else ""
+    return (f"func.func @gemm(%a: tensor<{m}x{k}x{t}>, %b: {b}) -> tensor<{m}x{n}x{t}> {{\n"
+            f"  %0 = tessera.matmul %a, %b{attr} : tensor<{m}x{k}x{t}>, {b} -> tensor<{m}x{n}x{t}>\n"
+            f"  return %0 : tensor<{m}x{n}x{t}>\n}}\n")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--compiler", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--target", default="sm_90a")
+    p.add_argument("--explore", action="store_true",
+                   help="also pinned schedules on bf16 4096^3")
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    records = []
+    for s in shapes(args.explore):
+        src = os.path.join(args.out, s["name"] + ".mlir")
+        with open(src, "w") as f:
+            f.write(graph(s))
+        tsm = os.path.join(args.out, s["name"] + ".tsm")
+        r = subprocess.run([args.compiler, src, "--target", args.target, "-o", tsm],
+                           capture_output=True, text=True)
+        if r.returncode:
+            sys.exit(f"{s['name']}: {r.stderr}")
+        records.append(dict(s, artifact=os.path.basename(tsm), target=args.target))
+    with open(os.path.join(args.out, "shapes.json"), "w") as f:
+        json.dump(records, f, indent=1)
+    print(f"{len(records)} artifacts in {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+// Every kernel the GPU targets generate assembles with ptxas.
+// REQUIRES: ptxas
+// RUN: tessera-compile %S/gpu.mlir --target sm_80 --emit ptx -o %t.sm80.ptx
+// RUN: %ptxas -arch=sm_80 %t.sm80.ptx -o %t.sm80.cubin
+// RUN: tessera-compile %S/gpu.mlir --target sm_90a --emit ptx -o %t.sm90a.ptx
+// RUN: %ptxas -arch=sm_90a %t.sm90a.ptx -o %t.sm90a.cubin
+// RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/mma-sync.mlir --target sm_80 --emit ptx -o %t.more.ptx
+// RUN: %ptxas -arch=sm_80 %t.more.ptx -o %t.more.cubin

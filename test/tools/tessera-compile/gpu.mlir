@@ -1,0 +1,43 @@
+// GPU targets: PTX from LLVM's NVPTX backend, launch plans in the manifest.
+// RUN: tessera-compile %s --target sm_80 --emit ptx -o %t.sm80.ptx
+// RUN: FileCheck %s --check-prefixes=PTX,SM80 < %t.sm80.ptx
+// RUN: tessera-compile %s --target sm_90a --emit ptx -o %t.sm90a.ptx
+// RUN: FileCheck %s --check-prefixes=PTX,SM90A < %t.sm90a.ptx
+// RUN: tessera-compile %s --target sm_80 -o %t.tsm
+// RUN: tessera-run %t.tsm --list | FileCheck %s --check-prefix=LIST
+// RUN: not tessera-compile %s --target sm_80 --emit llvm 2>&1 | FileCheck %s --check-prefix=EMIT
+// RUN: not tessera-compile %s --target sm_80 --schedule m-tile=4 2>&1 | FileCheck %s --check-prefix=SCHEDULE
+// RUN: not tessera-compile %S/Inputs/gpu-unsupported.mlir --target sm_80 2>&1 | FileCheck %s --check-prefix=ATTN
+
+// PTX: .version 8.0
+// SM80: .target sm_80
+// SM90A: .target sm_90a
+// PTX: .visible .entry tessera_matmul_0(
+// PTX: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
+// PTX: cp.async.commit_group;
+// PTX: cp.async.wait_group 2;
+// PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX: .visible .entry tessera_matmul_2(
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX: .visible .entry tessera_matmul_2_epilogue(
+// PTX: ex2.approx.f32
+
+// LIST: function project
+// LIST-NEXT: arg arg0 bf16 s0x256
+// LIST: function decode
+// LIST-NEXT: arg arg0 f16 16x4096
+// EMIT: error: --emit llvm and --emit obj are for the cpu target
+// SCHEDULE: error: schedule overrides for GPU targets are written on the op
+// ATTN: gpu-unsupported.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'tessera.attention' op is not supported by the GPU targets yet (functions may hold tessera.matmul ops only)
+
+func.func @project(%a: tensor<?x256xbf16>, %b: tensor<256x512xbf16>) -> tensor<?x512xf32> {
+  %0 = tessera.matmul %a, %b : tensor<?x256xbf16>, tensor<256x512xbf16> -> tensor<?x512xf32>
+  return %0 : tensor<?x512xf32>
+}
+
+func.func @decode(%x: tensor<16x4096xf16>, %w: tensor<1024x4096xf16>) -> tensor<16x1024xf16> {
+  %0 = tessera.matmul %x, %w {transpose_b, epilogue = #tessera.epilogue<silu>} : tensor<16x4096xf16>, tensor<1024x4096xf16> -> tensor<16x1024xf16>
+  return %0 : tensor<16x1024xf16>
+}
