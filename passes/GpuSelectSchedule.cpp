@@ -106,6 +106,13 @@ ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
   }
   if (!ShapedType::isDynamic(shape.n) && shape.n < 128)
     blockN = std::min<int64_t>(blockN, 64);
+  // Decode shapes are bound by reading the weights: narrower tiles put
+  // every SM to work when 64-wide ones would leave some idle (ncu on the
+  // H100, M = 16, N = K = 4096: 64 blocks, 6% achieved occupancy, 1.2 TB/s).
+  if (skinny && !ShapedType::isDynamic(shape.n) &&
+      !ShapedType::isDynamic(shape.batch) &&
+      shape.batch * llvm::divideCeil(shape.n, blockN) < target.numSMs)
+    blockN = 32;
   int64_t splitK =
       chooseSplitK(target, shape, maxM, blockM, blockN, blockK);
   return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, warps,

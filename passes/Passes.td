@@ -133,7 +133,8 @@ def TesseraGpuSelectSchedule
 
     - M <= 64 (decode, memory-bound): 32 x 64 x 64 tiles, 4 stages, 4 warps.
     - Larger M: 128 x 128 x 64, 3 stages, 8 warps, swizzle 8.
-    - A smaller `block_n` (64) where N < 128.
+    - A smaller `block_n` (64) where N < 128; for M <= 64, 32 where
+      64-wide tiles would leave SMs idle.
     - Split-K: when the static grid (batch x M tiles x N tiles) fills
       fewer than a quarter of the SMs and K is static, K is split over up
       to SMs / grid thread blocks, keeping at least 4 `block_k` steps per

@@ -18,12 +18,13 @@ func.func @unaligned_epilogue(%a: tensor<17x127xf16>, %b: tensor<33x127xf16>, %b
   return %0 : tensor<17x33xf16>
 }
 
-// Split-K: partial sums into the workspace, then an epilogue kernel.
+// Split-K (pinned): partial sums into the workspace, then an epilogue
+// kernel.
 // CHECK-LABEL: func.func @split_k
 // CHECK: tessera.matmul
 // CHECK-SAME: tessera.kernels = [@[[SPLIT:tessera_matmul_[0-9]+]]]
 func.func @split_k(%x: tensor<16x4096xbf16>, %w: tensor<1024x4096xbf16>) -> tensor<16x1024xbf16> {
-  %0 = tessera.matmul %x, %w {transpose_b, epilogue = #tessera.epilogue<silu>} : tensor<16x4096xbf16>, tensor<1024x4096xbf16> -> tensor<16x1024xbf16>
+  %0 = tessera.matmul %x, %w {transpose_b, epilogue = #tessera.epilogue<silu>, schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, split_k = 4>]} : tensor<16x4096xbf16>, tensor<1024x4096xbf16> -> tensor<16x1024xbf16>
   return %0 : tensor<16x1024xbf16>
 }
 
@@ -31,7 +32,7 @@ func.func @split_k(%x: tensor<16x4096xbf16>, %w: tensor<1024x4096xbf16>) -> tens
 // The decode-class kernel: 4 warps, a 4-stage cp.async ring.
 // CHECK: gpu.func @[[SMALL]](%{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xf32>) kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-SAME: tessera.shared_memory = 55296
+// CHECK-SAME: tessera.shared_memory = 38912
 // CHECK: gpu.dynamic_shared_memory
 // CHECK: nvgpu.device_async_copy {{.*}}, 8, %{{.*}} {bypassL1}
 // CHECK: nvgpu.device_async_create_group

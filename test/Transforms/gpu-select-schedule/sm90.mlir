@@ -10,11 +10,11 @@ func.func @square(%a: tensor<4096x4096xbf16>, %b: tensor<4096x4096xbf16>) -> ten
   return %0 : tensor<4096x4096xbf16>
 }
 
-// Decode (M = 16): 32 x 64 tiles; 64 of them fill enough of the 132 SMs
-// that K is not split.
+// Decode (M = 16): 64 tiles 64 wide would leave SMs idle, so 128 tiles
+// 32 wide; enough of the 132 SMs work that K is not split.
 // CHECK-LABEL: func.func @decode
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 32, block_k = 64, stages = 4, warps = 4>]
 func.func @decode(%x: tensor<16x4096xf16>, %w: tensor<4096x4096xf16>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf16>, tensor<4096x4096xf16> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>

@@ -38,6 +38,6 @@ func.func @project(%a: tensor<?x256xbf16>, %b: tensor<256x512xbf16>) -> tensor<?
 }
 
 func.func @decode(%x: tensor<16x4096xf16>, %w: tensor<1024x4096xf16>) -> tensor<16x1024xf16> {
-  %0 = tessera.matmul %x, %w {transpose_b, epilogue = #tessera.epilogue<silu>} : tensor<16x4096xf16>, tensor<1024x4096xf16> -> tensor<16x1024xf16>
+  %0 = tessera.matmul %x, %w {transpose_b, epilogue = #tessera.epilogue<silu>, schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, split_k = 4>]} : tensor<16x4096xf16>, tensor<1024x4096xf16> -> tensor<16x1024xf16>
   return %0 : tensor<16x1024xf16>
 }
