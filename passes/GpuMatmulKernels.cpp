@@ -190,14 +190,14 @@ void KernelBuilder::loadTile(Value global, int64_t rank, Value batch,
       auto load = b.create<scf::IfOp>(
           ok,
           [&](OpBuilder &nb, Location loc) {
-            Value gc = nb.create<arith::AddIOp>(loc, gCol,
-                                                nb.create<arith::ConstantIndexOp>(loc, e));
-            Value v = nb.create<memref::LoadOp>(
-                loc, global, index(batch, rank, safeRow, gc));
-            nb.create<scf::YieldOp>(loc, v);
+            Value gc = arith::AddIOp::create(
+                nb, loc, gCol, arith::ConstantIndexOp::create(nb, loc, e));
+            Value v = memref::LoadOp::create(
+                nb, loc, global, index(batch, rank, safeRow, gc));
+            scf::YieldOp::create(nb, loc, v);
           },
           [&](OpBuilder &nb, Location loc) {
-            nb.create<scf::YieldOp>(loc, zero);
+            scf::YieldOp::create(nb, loc, zero);
           });
       b.create<memref::StoreOp>(load.getResult(0), shared,
                                 ValueRange{sRow, add(col, e)});

@@ -111,7 +111,8 @@ ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
   // H100, M = 16, N = K = 4096: 64 blocks, 6% achieved occupancy, 1.2 TB/s).
   if (skinny && !ShapedType::isDynamic(shape.n) &&
       !ShapedType::isDynamic(shape.batch) &&
-      shape.batch * llvm::divideCeil(shape.n, blockN) < target.numSMs)
+      shape.batch * static_cast<int64_t>(llvm::divideCeil(shape.n, blockN)) <
+          target.numSMs)
     blockN = 32;
   int64_t splitK =
       chooseSplitK(target, shape, maxM, blockM, blockN, blockK);
