@@ -355,6 +355,25 @@ static Value activate(ImplicitLocOpBuilder &b, Epilogue epilogue, Value x) {
   return x;
 }
 
+/// alpha, bias[n], the activation and the output cast of one f32 result.
+static Value finishElement(ImplicitLocOpBuilder &b, const KernelConfig &c,
+                           Value v, Value bias, Value n) {
+  Type f32 = b.getF32Type();
+  if (c.alpha != 1.0f)
+    v = b.create<arith::MulFOp>(
+        v, b.create<arith::ConstantOp>(b.getF32FloatAttr(c.alpha)));
+  if (bias) {
+    Value bv = b.create<memref::LoadOp>(bias, ValueRange{n});
+    if (bv.getType() != f32)
+      bv = b.create<arith::ExtFOp>(f32, bv);
+    v = b.create<arith::AddFOp>(v, bv);
+  }
+  v = activate(b, c.epilogue, v);
+  if (c.output != f32)
+    v = b.create<arith::TruncFOp>(c.output, v);
+  return v;
+}
+
 void KernelBuilder::epilogue(ValueRange acc) {
   int64_t tilesM = c.tileM() / 16, tilesN = c.tileN() / 8;
   Type f32 = b.getF32Type();
@@ -378,18 +397,7 @@ void KernelBuilder::epilogue(ValueRange acc) {
                                         index(batchC, 3, m, n));
           continue;
         }
-        if (c.alpha != 1.0f)
-          v = b.create<arith::MulFOp>(
-              v, b.create<arith::ConstantOp>(b.getF32FloatAttr(c.alpha)));
-        if (bias) {
-          Value bv = b.create<memref::LoadOp>(bias, ValueRange{n});
-          if (bv.getType() != f32)
-            bv = b.create<arith::ExtFOp>(f32, bv);
-          v = b.create<arith::AddFOp>(v, bv);
-        }
-        v = activate(b, c.epilogue, v);
-        if (c.output != f32)
-          v = b.create<arith::TruncFOp>(c.output, v);
+        v = finishElement(b, c, v, bias, n);
         b.create<memref::StoreOp>(v, C, index(batchC, c.rankC, m, n));
       }
 }
@@ -597,19 +605,7 @@ gpu::GPUFuncOp buildSplitKEpilogue(ImplicitLocOpBuilder &b,
   Value m = b.create<arith::DivUIOp>(rest, N);
   Value n = b.create<arith::RemUIOp>(rest, N);
   Value v = b.create<memref::LoadOp>(ws, ValueRange{bi, m, n});
-  Type f32 = b.getF32Type();
-  if (c.alpha != 1.0f)
-    v = b.create<arith::MulFOp>(
-        v, b.create<arith::ConstantOp>(b.getF32FloatAttr(c.alpha)));
-  if (bias) {
-    Value bv = b.create<memref::LoadOp>(bias, ValueRange{n});
-    if (bv.getType() != f32)
-      bv = b.create<arith::ExtFOp>(f32, bv);
-    v = b.create<arith::AddFOp>(v, bv);
-  }
-  v = activate(b, c.epilogue, v);
-  if (c.output != f32)
-    v = b.create<arith::TruncFOp>(c.output, v);
+  v = finishElement(b, c, v, bias, n);
   SmallVector<Value> at;
   if (c.rankC == 3)
     at.push_back(bi);
