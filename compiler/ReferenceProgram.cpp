@@ -6,6 +6,8 @@
 
 #include "compiler/ReferenceProgram.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 #include "compiler/Signatures.h"
 #include "dialects/Tessera/TesseraOps.h"
 
@@ -47,6 +49,33 @@ int64_t integerValue(IntegerAttr attr) {
   return attr.getValue().getSExtValue();
 }
 
+/// The narrowest floating-point type any op of `func` stores a result in, when
+/// it is narrower than f32 ("f8e4m3fn", "f8e5m2", "bf16" or "f16"; the
+/// least precise wins), else "". The reference computes in float64 without
+/// rounding to it, so --check must allow its error.
+StringRef getStoragePrecision(func::FuncOp func) {
+  // Ordered from the least precise.
+  static const std::pair<StringRef, int> kinds[] = {
+      {"f8e5m2", 0}, {"f8e4m3fn", 1}, {"bf16", 2}, {"f16", 3}};
+  int best = 4;
+  auto visit = [&](Type t) {
+    Type e = getElementTypeOrSelf(t);
+    int rank = isa<Float8E5M2Type>(e)     ? 0
+               : isa<Float8E4M3FNType>(e) ? 1
+               : isa<BFloat16Type>(e)     ? 2
+               : isa<Float16Type>(e)      ? 3
+                                          : 4;
+    best = std::min(best, rank);
+  };
+  // Arguments are exact in their type; only what the graph computes and
+  // stores narrowly is rounded.
+  func.walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      visit(t);
+  });
+  return best < 4 ? kinds[best].first : StringRef();
+}
+
 /// Serializes one function; fails with a reason for an op it cannot express.
 class FunctionWriter {
 public:
@@ -55,6 +84,8 @@ public:
   LogicalResult write(func::FuncOp func, std::string &reason) {
     os << "function " << getExportName(func) << " " << func.getNumArguments()
        << "\n";
+    if (StringRef precision = getStoragePrecision(func); !precision.empty())
+      os << "precision " << precision << "\n";
     for (auto [i, arg] : llvm::enumerate(func.getArguments()))
       os << defFresh(arg) << " = arg " << i << "\n";
     for (Operation &op : func.getBody().front()) {

@@ -1153,3 +1153,27 @@ end
 }
 
 } // namespace
+
+TEST(InterpreterTest, StoragePrecision) {
+  ReferenceProgram program = parseOk("tessera-reference 1\n"
+                                     "function narrow 1\n"
+                                     "precision bf16\n"
+                                     "%0 = arg 0\n"
+                                     "return %0\n"
+                                     "end\n"
+                                     "function wide 1\n"
+                                     "%0 = arg 0\n"
+                                     "return %0\n"
+                                     "end\n");
+  EXPECT_EQ(referencePrecision(program, "narrow"), "bf16");
+  EXPECT_EQ(referencePrecision(program, "wide"), "");
+  EXPECT_EQ(referencePrecision(program, "missing"), "");
+  EXPECT_NE(parseError("tessera-reference 1\nfunction f 1\nprecision f64\n"
+                       "%0 = arg 0\nreturn %0\nend\n")
+                .find("'precision' takes one of"),
+            std::string::npos);
+  EXPECT_NE(parseError("tessera-reference 1\nfunction f 1\n%0 = arg 0\n"
+                       "precision f16\nreturn %0\nend\n")
+                .find("'precision' must come once, before the first op"),
+            std::string::npos);
+}

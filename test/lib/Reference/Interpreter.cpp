@@ -220,6 +220,8 @@ struct Op {
 
 struct ReferenceFunction {
   std::string name;
+  /// The `precision` line's type name, or "".
+  std::string precision;
   int64_t line = 0;
   int64_t numArgs = 0;
   /// The `N` of `%N` for each slot.
@@ -819,6 +821,17 @@ bool Parser::parseFunction(const Line &header, ReferenceProgram &program) {
     if (first == "function")
       return fail("missing 'end' of function '" + fn->name +
                   "' before this line");
+    if (first == "precision") {
+      static const char *const names[] = {"f8e5m2", "f8e4m3fn", "bf16", "f16"};
+      if (line.tokens.size() != 2 ||
+          std::find(std::begin(names), std::end(names), line.tokens[1]) ==
+              std::end(names))
+        return fail("'precision' takes one of f8e5m2, f8e4m3fn, bf16, f16");
+      if (!fn->ops.empty() || !fn->precision.empty())
+        return fail("'precision' must come once, before the first op");
+      fn->precision = std::string(line.tokens[1]);
+      continue;
+    }
     if (returned)
       return fail("expected 'end' after 'return', got '" + std::string(first) +
                   "'");
@@ -2240,6 +2253,12 @@ std::string parseReferenceProgram(std::string_view text,
 bool hasReferenceFunction(const ReferenceProgram &program,
                           const std::string &name) {
   return findFunction(program, name) != nullptr;
+}
+
+std::string referencePrecision(const ReferenceProgram &program,
+                               const std::string &name) {
+  const ReferenceFunction *function = findFunction(program, name);
+  return function ? function->precision : "";
 }
 
 std::vector<std::string>

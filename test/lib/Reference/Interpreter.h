@@ -47,6 +47,11 @@ std::string parseReferenceProgram(std::string_view text, ReferenceProgram &out);
 bool hasReferenceFunction(const ReferenceProgram &program,
                           const std::string &name);
 
+/// The narrowest type `function` stores a tensor in, from its `precision`
+/// line ("bf16", ...), or "" (f32 and wider, or no such function).
+std::string referencePrecision(const ReferenceProgram &program,
+                               const std::string &function);
+
 /// Returns the names of the functions of `program`, in file order.
 std::vector<std::string>
 referenceFunctionNames(const ReferenceProgram &program);
