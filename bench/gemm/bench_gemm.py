@@ -98,6 +98,8 @@ def main():
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--reps", type=int, default=7)
+    p.add_argument("--only", default="",
+                   help="run the shapes whose name contains this (and skip fp8)")
     args = p.parse_args()
     rt = tessera_rt.Runtime(tessera_rt.find_library(args.build))
     with open(os.path.join(args.artifacts, "shapes.json")) as f:
@@ -107,6 +109,8 @@ def main():
     print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}, "
           f"triton {triton.__version__ if triton else 'absent'}")
     for s in shapes:
+        if args.only not in s["name"]:
+            continue
         t, m, n, k = TORCH[s["dtype"]], s["m"], s["n"], s["k"]
         a = torch.randn(m, k, device="cuda", dtype=t)
         w = torch.randn(n, k, device="cuda", dtype=t) if s["trans_b"] else \
@@ -152,7 +156,7 @@ def main():
         del module
     # fp8: the peer alone.
     fp8 = []
-    for size in [4096, 8192]:
+    for size in [] if args.only else [4096, 8192]:
         a = torch.randn(size, size, device="cuda").to(torch.float8_e4m3fn)
         b = torch.randn(size, size, device="cuda").to(torch.float8_e4m3fn).t()
         one = torch.tensor(1.0, device="cuda")

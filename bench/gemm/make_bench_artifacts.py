@@ -20,8 +20,19 @@ EXPLORE = [(128, 128, 64, 3, 8), (128, 256, 32, 3, 8), (256, 128, 32, 3, 8),
            (64, 128, 64, 4, 4), (128, 128, 32, 3, 4)]
 
 
+# Pinned schedules tried on the bf16 decode shape 16 x 4096 x 4096 (y = x W^T)
+# with --explore: block_m, block_n, block_k, stages, warps.
+EXPLORE_DECODE = [(32, 32, 64, 4, 4), (32, 32, 64, 8, 4), (32, 64, 64, 8, 4),
+                  (32, 32, 128, 6, 4), (32, 32, 64, 12, 4)]
+
+
 def shapes(explore):
     if explore:
+        for bm, bn, bk, st, w in EXPLORE_DECODE:
+            yield dict(name=f"bf16_llm_m16_n4096_k4096_{bm}x{bn}x{bk}_s{st}_w{w}",
+                       dtype="bf16", m=16, n=4096, k=4096, trans_b=True,
+                       schedule=f"#tessera.schedule<block_m = {bm}, block_n = {bn}, "
+                                f"block_k = {bk}, stages = {st}, warps = {w}>")
         for bm, bn, bk, st, w in EXPLORE:
             yield dict(name=f"bf16_square_4096_{bm}x{bn}x{bk}_s{st}_w{w}", dtype="bf16",
                        m=4096, n=4096, k=4096, trans_b=False,
