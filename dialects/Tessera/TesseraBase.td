@@ -70,11 +70,11 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     The tiling decision for a tensor-core kernel, as data: a thread block
     computes a `block_m` x `block_n` tile of the result, stepping through K
     in `block_k` slices that a `stages`-deep shared-memory pipeline keeps in
-    flight. `warps` is the thread block's size in warps (on sm_90a a
-    multiple of 4: warpgroups). Thread blocks form `cluster_m` x `cluster_n`
-    clusters (sm_90a) and are rasterized in groups of `swizzle` block rows
-    for L2 reuse. `split_k` > 1 splits K across that many thread blocks
-    whose partial sums are reduced.
+    flight. `warps` is the thread block's size in warps. Thread blocks form
+    `cluster_m` x `cluster_n` clusters (for the sm_90a wgmma kernels, not
+    written yet; today's kernels take 1 x 1) and are rasterized in groups of
+    `swizzle` block rows for L2 reuse. `split_k` > 1 splits K across that
+    many thread blocks whose partial sums are reduced.
 
     An op whose M is dynamic can carry several schedules, each serving the
     M up to its `max_m` (0: unbounded); the runtime picks one per launch.
@@ -85,7 +85,7 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
 
     ```mlir
     %c = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128,
-        block_n = 256, block_k = 64, stages = 4, warps = 12, cluster_m = 2>]}
+        block_n = 128, block_k = 64, stages = 3, warps = 8, swizzle = 8>]}
         : tensor<4096x4096xbf16>, tensor<4096x4096xbf16> -> tensor<4096x4096xbf16>
     ```
   }];
