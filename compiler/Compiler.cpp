@@ -62,16 +62,22 @@ mlir::tessera::getPipelineString(ModuleOp module,
   return getCpuPipelineString(*cpu);
 }
 
-static LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
-                                 const CompileOptions &options) {
+LogicalResult mlir::tessera::runPassPipeline(
+    ModuleOp module, StringRef pipeline,
+    const std::function<void(PassManager &)> &configure) {
   PassManager pm(module->getName());
   std::string errors;
   llvm::raw_string_ostream os(errors);
   if (failed(parsePassPipeline(pipeline, pm, os)))
     return module.emitError() << "invalid pipeline: " << errors;
-  if (options.configurePassManager)
-    options.configurePassManager(pm);
+  if (configure)
+    configure(pm);
   return pm.run(module);
+}
+
+static LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
+                                 const CompileOptions &options) {
+  return runPassPipeline(module, pipeline, options.configurePassManager);
 }
 
 /// The graph as written (helpers inlined, named ops generalized) is the

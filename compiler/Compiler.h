@@ -32,6 +32,13 @@ struct CompileOptions {
   std::function<void(PassManager &)> configurePassManager;
 };
 
+/// Parses `pipeline`, lets `configure` (may be empty) adjust the pass
+/// manager, and runs it on `module`; an invalid pipeline is an error on the
+/// module.
+LogicalResult
+runPassPipeline(ModuleOp module, StringRef pipeline,
+                const std::function<void(PassManager &)> &configure);
+
 /// The full pass pipeline for `options` as text.
 FailureOr<std::string> getPipelineString(ModuleOp module,
                                          const CompileOptions &options);

@@ -13,6 +13,7 @@
 
 #include "compiler/GpuCodegen.h"
 
+#include "compiler/Compiler.h"
 #include "compiler/CpuPipeline.h"
 #include "compiler/Signatures.h"
 #include "dialects/Tessera/TesseraOps.h"
@@ -20,7 +21,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -45,19 +45,6 @@ static std::string getPtxPipelineString() {
          "convert-nvgpu-to-nvvm,canonicalize,cse,convert-vector-to-llvm,"
          "convert-to-llvm,reconcile-unrealized-casts),"
          "gpu-module-to-binary{format=isa}";
-}
-
-static LogicalResult
-runPipeline(ModuleOp module, StringRef pipeline,
-            const std::function<void(PassManager &)> &configure) {
-  PassManager pm(module->getName());
-  std::string errors;
-  llvm::raw_string_ostream os(errors);
-  if (failed(parsePassPipeline(pipeline, pm, os)))
-    return module.emitError() << "invalid pipeline: " << errors;
-  if (configure)
-    configure(pm);
-  return pm.run(module);
 }
 
 namespace {
@@ -320,7 +307,7 @@ mlir::tessera::compileForGpu(
     const std::function<void(PassManager &)> &configure) {
   // Signatures from a copy lowered like the CPU graph stage.
   OwningOpRef<ModuleOp> graph = module.clone();
-  if (failed(runPipeline(*graph, getCpuGraphPipelineString(), configure)))
+  if (failed(runPassPipeline(*graph, getCpuGraphPipelineString(), configure)))
     return failure();
   FailureOr<std::vector<artifact::FunctionDesc>> signatures =
       computeSignatures(*graph);
@@ -330,7 +317,7 @@ mlir::tessera::compileForGpu(
     return module.emitError() << "the module exports no function (a public "
                                  "func.func with a body)";
 
-  if (failed(runPipeline(module, getGpuPipelineString(target), configure)))
+  if (failed(runPassPipeline(module, getGpuPipelineString(target), configure)))
     return failure();
 
   GpuProgram program;
@@ -345,7 +332,7 @@ mlir::tessera::compileForGpu(
     program.functions.push_back(std::move(desc));
   }
 
-  if (failed(runPipeline(module, getPtxPipelineString(), configure)))
+  if (failed(runPassPipeline(module, getPtxPipelineString(), configure)))
     return failure();
   FailureOr<std::string> ptx = extractPtx(module);
   if (failed(ptx))
