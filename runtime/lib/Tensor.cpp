@@ -78,11 +78,10 @@ tessera_status_t tessera::runtime::checkShape(const char *caller,
   return nullptr;
 }
 
-tessera_tensor *tessera::runtime::allocateTensor(tessera_dtype_t dtype,
-                                                 int32_t rank,
-                                                 const int64_t *dims,
-                                                 int64_t elementCount,
-                                                 size_t byteCount, bool zero) {
+/// A new tensor of `dtype` and `dims` with no storage yet, or null when out
+/// of memory.
+static tessera_tensor *newTensor(tessera_dtype_t dtype, int32_t rank,
+                                 const int64_t *dims, int64_t elementCount) {
   auto *t = new (std::nothrow) tessera_tensor;
   if (!t)
     return nullptr;
@@ -91,6 +90,17 @@ tessera_tensor *tessera::runtime::allocateTensor(tessera_dtype_t dtype,
   for (int32_t i = 0; i < rank; ++i)
     t->dims[i] = dims[i];
   t->elementCount = elementCount;
+  return t;
+}
+
+tessera_tensor *tessera::runtime::allocateTensor(tessera_dtype_t dtype,
+                                                 int32_t rank,
+                                                 const int64_t *dims,
+                                                 int64_t elementCount,
+                                                 size_t byteCount, bool zero) {
+  tessera_tensor *t = newTensor(dtype, rank, dims, elementCount);
+  if (!t)
+    return nullptr;
   t->owned = true;
   if (byteCount > 0) {
     size_t rounded =
@@ -115,15 +125,10 @@ tessera_status_t tessera::runtime::allocateDeviceTensor(
   cuda::CUcontext context = nullptr;
   if (tessera_status_t s = cuda::enterContext(caller, api, context))
     return s;
-  auto *t = new (std::nothrow) tessera_tensor;
+  tessera_tensor *t = newTensor(dtype, rank, dims, elementCount);
   if (!t)
     return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
                       std::string(caller) + ": out of memory");
-  t->dtype = dtype;
-  t->rank = rank;
-  for (int32_t i = 0; i < rank; ++i)
-    t->dims[i] = dims[i];
-  t->elementCount = elementCount;
   t->device = TESSERA_DEVICE_CUDA;
   t->context = context;
   t->owned = true;
@@ -200,15 +205,10 @@ extern "C" tessera_status_t tessera_tensor_wrap(tessera_dtype_t dtype,
     return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
                       "tessera_tensor_wrap: 'data' is NULL for a tensor of " +
                           std::to_string(count) + " elements");
-  auto *t = new (std::nothrow) tessera_tensor;
+  tessera_tensor *t = newTensor(dtype, rank, dims, count);
   if (!t)
     return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
                       "tessera_tensor_wrap: out of memory");
-  t->dtype = dtype;
-  t->rank = rank;
-  for (int32_t i = 0; i < rank; ++i)
-    t->dims[i] = dims[i];
-  t->elementCount = count;
   t->data = data;
   t->owned = false;
   *out = t;
@@ -255,15 +255,10 @@ tessera_tensor_wrap_device(tessera_dtype_t dtype, int32_t rank,
                       "tessera_tensor_wrap_device: 'device_pointer' is 0 for "
                       "a tensor of " +
                           std::to_string(count) + " elements");
-  auto *t = new (std::nothrow) tessera_tensor;
+  tessera_tensor *t = newTensor(dtype, rank, dims, count);
   if (!t)
     return makeStatus(TESSERA_STATUS_OUT_OF_MEMORY,
                       "tessera_tensor_wrap_device: out of memory");
-  t->dtype = dtype;
-  t->rank = rank;
-  for (int32_t i = 0; i < rank; ++i)
-    t->dims[i] = dims[i];
-  t->elementCount = count;
   t->device = TESSERA_DEVICE_CUDA;
   t->devicePointer = device_pointer;
   t->owned = false;
