@@ -205,6 +205,13 @@ struct Session::Impl {
 
   /// Memory layer lookup; the mutex must be held.
   bool lookupLocked(const std::string &key, Entry &result);
+  /// A memory-cache hit on `key`, with a module when `needModule`: counts
+  /// it, remembers `textKey` (if any) for the raw-text layer, and hands the
+  /// caller a reference in `result`. `found` is the entry whenever the key
+  /// is cached at all. The mutex must be held.
+  bool takeMemoryHitLocked(const std::string &key, const std::string &textKey,
+                           bool needModule, Entry &found, Entry &result,
+                           Report &report);
   void insertLocked(const std::string &key, const Entry &entry);
 
   std::string computeKey(mlir::ModuleOp module, Report &report);
@@ -327,6 +334,23 @@ bool Session::Impl::lookupLocked(const std::string &key, Entry &result) {
     return false;
   lru.splice(lru.begin(), lru, it->second.position);
   result = it->second.entry;
+  return true;
+}
+
+bool Session::Impl::takeMemoryHitLocked(const std::string &key,
+                                        const std::string &textKey,
+                                        bool needModule, Entry &found,
+                                        Entry &result, Report &report) {
+  if (!memoryEnabled() || !lookupLocked(key, found) ||
+      (needModule && !found.module))
+    return false;
+  if (!textKey.empty())
+    textKeys[textKey] = key;
+  ++stats.memoryHits;
+  report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
+  report.cacheKey = key;
+  result = found;
+  tessera_module_retain(result.module);
   return true;
 }
 
@@ -545,16 +569,10 @@ bool Session::Impl::obtain(mlir::ModuleOp module, const std::string &textKey,
         }
       }
       Entry cached;
-      if (lookupLocked(key, cached)) {
-        if (cached.module || !needModule) {
-          if (!textKey.empty())
-            textKeys[textKey] = key;
-          ++stats.memoryHits;
-          report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
-          result = cached;
-          tessera_module_retain(result.module);
-          return true;
-        }
+      if (takeMemoryHitLocked(key, textKey, needModule, cached, result,
+                              report))
+        return true;
+      if (cached.bytes) {
         // Bytes from compile() without a module: load them below.
         entry.bytes = cached.bytes;
         haveBytes = true;
@@ -640,20 +658,14 @@ static bool obtainText(Session::Impl &impl, std::string_view text,
                        Entry &result, Report &report) {
   std::string textKey =
       sha256Hex({impl.fingerprint, llvm::StringRef(text.data(), text.size())});
-  if (impl.memoryEnabled()) {
+  {
     std::lock_guard<std::mutex> lock(impl.mutex);
     auto known = impl.textKeys.find(textKey);
     Entry cached;
     if (known != impl.textKeys.end() &&
-        impl.lookupLocked(known->second, cached) &&
-        (cached.module || !needModule)) {
-      ++impl.stats.memoryHits;
-      report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
-      report.cacheKey = known->second;
-      result = cached;
-      tessera_module_retain(result.module);
+        impl.takeMemoryHitLocked(known->second, "", needModule,
+                                 cached, result, report))
       return true;
-    }
   }
 
   // Text this cache directory has seen: straight to its entry, unparsed.
@@ -662,17 +674,10 @@ static bool obtainText(Session::Impl &impl, std::string_view text,
     Entry entry;
     {
       std::lock_guard<std::mutex> lock(impl.mutex);
-      if (impl.memoryEnabled() && impl.lookupLocked(key, entry) &&
-          (entry.module || !needModule)) {
-        impl.textKeys[textKey] = key;
-        ++impl.stats.memoryHits;
-        report.source = TESSERA_JIT_SOURCE_MEMORY_CACHE;
-        report.cacheKey = key;
-        result = entry;
-        tessera_module_retain(result.module);
+      Entry cached;
+      if (impl.takeMemoryHitLocked(key, textKey, needModule, cached, result,
+                                   report))
         return true;
-      }
-      entry = Entry();
     }
     if (impl.readDisk(key, needModule, entry, report)) {
       std::lock_guard<std::mutex> lock(impl.mutex);
