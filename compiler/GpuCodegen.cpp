@@ -20,6 +20,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
@@ -39,12 +40,35 @@ std::string mlir::tessera::getGpuPipelineString(StringRef target) {
       .str();
 }
 
-/// The kernel modules' lowering to PTX.
-static std::string getPtxPipelineString() {
+/// The kernel modules' lowering to the LLVM dialect, then to PTX.
+static std::string getNvvmPipelineString() {
   return "gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,"
          "convert-nvgpu-to-nvvm,canonicalize,cse,convert-vector-to-llvm,"
-         "convert-to-llvm,reconcile-unrealized-casts),"
-         "gpu-module-to-binary{format=isa}";
+         "convert-to-llvm,convert-nvvm-to-llvm,reconcile-unrealized-casts)";
+}
+static std::string getPtxPipelineString() {
+  return "gpu-module-to-binary{format=isa}";
+}
+
+/// Kernels with `tessera.tensor_maps` take that many TMA descriptors first,
+/// by value (`.param .align 64 .b8 [128]`) and read-only, as CUTLASS passes
+/// `const __grid_constant__ CUtensorMap`. gpu.func cannot carry these
+/// argument attributes, so they are set on the lowered llvm.func.
+static void markTensorMapArguments(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  auto descriptor = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), 128);
+  module.walk([&](LLVM::LLVMFuncOp func) {
+    auto maps = func->getAttrOfType<ArrayAttr>("tessera.tensor_maps");
+    if (!maps)
+      return;
+    for (unsigned i = 0; i < maps.size(); ++i) {
+      func.setArgAttr(i, LLVM::LLVMDialect::getByValAttrName(),
+                      TypeAttr::get(descriptor));
+      func.setArgAttr(i, LLVM::LLVMDialect::getAlignAttrName(),
+                      IntegerAttr::get(IntegerType::get(ctx, 64), 64));
+      func.setArgAttr(i, "nvvm.grid_constant", UnitAttr::get(ctx));
+    }
+  });
 }
 
 namespace {
@@ -202,6 +226,12 @@ static LogicalResult buildPlan(func::FuncOp func,
       launch.kernel = kernelName.getValue().str();
       launch.grid = {cdiv(l.n, s.getBlockN()), cdiv(l.m, s.getBlockM()),
                      l.batch.str()};
+      // Persistent kernels: one block per SM at most, walking the tiles.
+      if (auto blocks = kernel->getAttrOfType<IntegerAttr>("tessera.max_blocks"))
+        launch.grid = {"min(" + l.batch.str() + "*" + launch.grid[1] + "*" +
+                           launch.grid[0] + "," +
+                           std::to_string(blocks.getInt()) + ")",
+                       "1", "1"};
       launch.block = {32 * s.getWarps(), 1, 1};
       launch.sharedMemoryBytes =
           kernel->getAttrOfType<IntegerAttr>("tessera.shared_memory").getInt();
@@ -209,6 +239,17 @@ static LogicalResult buildPlan(func::FuncOp func,
         launch.params.push_back(
             {artifact::KernelParam::Kind::Memref, name.str()});
       };
+      // wgmma kernels take TMA descriptors of A and B first.
+      SmallVector<Value, 2> operands = {l.op.getA(), l.op.getB()};
+      if (auto maps = kernel->getAttrOfType<ArrayAttr>("tessera.tensor_maps"))
+        for (auto [operand, box] : llvm::zip(operands, maps)) {
+          artifact::KernelParam param;
+          param.kind = artifact::KernelParam::Kind::TensorMap;
+          param.value = values[operand].name;
+          ArrayRef<int64_t> sizes = cast<DenseI64ArrayAttr>(box).asArrayRef();
+          param.box = {sizes[0], sizes[1]};
+          launch.params.push_back(param);
+        }
       memref(launch, values[l.op.getA()].name);
       memref(launch, values[l.op.getB()].name);
       if (s.getSplitK() == 1) {
@@ -332,6 +373,9 @@ mlir::tessera::compileForGpu(
     program.functions.push_back(std::move(desc));
   }
 
+  if (failed(runPassPipeline(module, getNvvmPipelineString(), configure)))
+    return failure();
+  markTensorMapArguments(module);
   if (failed(runPassPipeline(module, getPtxPipelineString(), configure)))
     return failure();
   FailureOr<std::string> ptx = extractPtx(module);

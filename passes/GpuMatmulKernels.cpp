@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/GpuMatmulKernels.h"
 
 #include "dialects/Tessera/TesseraOps.h"
 
@@ -34,36 +35,9 @@ namespace mlir::tessera {
 
 using namespace mlir;
 using namespace mlir::tessera;
+using namespace mlir::tessera::gpu_matmul;
 
 namespace {
-
-/// Everything a kernel's code depends on.
-struct KernelConfig {
-  int64_t blockM, blockN, blockK, stages, warps, swizzle, splitK;
-  int64_t warpsM, warpsN; // warp grid
-  Type element;           // bf16 or f16
-  Type output;            // f32, bf16 or f16
-  Type biasElement;       // null without bias
-  bool transposeA, transposeB;
-  /// 16-byte rows: cp.async; otherwise element loads.
-  bool asyncCopyA, asyncCopyB;
-  int64_t rankA, rankB, rankC;
-  float alpha;
-  Epilogue epilogue;
-
-  int64_t tileM() const { return blockM / warpsM; }
-  int64_t tileN() const { return blockN / warpsN; }
-  /// Shared-memory tiles, padded by 8 elements (16 bytes) per row so that
-  /// the 8 rows an ldmatrix reads fall in different banks.
-  int64_t aRows() const { return transposeA ? blockK : blockM; }
-  int64_t aCols() const { return (transposeA ? blockM : blockK) + 8; }
-  int64_t bRows() const { return transposeB ? blockN : blockK; }
-  int64_t bCols() const { return (transposeB ? blockK : blockN) + 8; }
-  int64_t stageElements() const {
-    return aRows() * aCols() + bRows() * bCols();
-  }
-  int64_t sharedMemoryBytes() const { return stages * stageElements() * 2; }
-};
 
 /// The warp grid: warpsM x warpsN = warps with warp tiles that are
 /// multiples of 16 x 16, as square as possible (ties: taller).
@@ -310,6 +284,8 @@ SmallVector<Value> KernelBuilder::computeStage(Value stage, ValueRange acc) {
   return result;
 }
 
+} // namespace
+
 /// exp(x) as 2^(x log2 e) on the special-function unit (relative error
 /// about 2^-22), so that kernels need no libdevice.
 static Value fastExp(ImplicitLocOpBuilder &b, Value x) {
@@ -356,8 +332,9 @@ static Value activate(ImplicitLocOpBuilder &b, Epilogue epilogue, Value x) {
 }
 
 /// alpha, bias[n], the activation and the output cast of one f32 result.
-static Value finishElement(ImplicitLocOpBuilder &b, const KernelConfig &c,
-                           Value v, Value bias, Value n) {
+Value gpu_matmul::finishElement(ImplicitLocOpBuilder &b,
+                                const KernelConfig &c, Value v, Value bias,
+                                Value n) {
   Type f32 = b.getF32Type();
   if (c.alpha != 1.0f)
     v = b.create<arith::MulFOp>(
@@ -373,6 +350,57 @@ static Value finishElement(ImplicitLocOpBuilder &b, const KernelConfig &c,
     v = b.create<arith::TruncFOp>(c.output, v);
   return v;
 }
+
+std::optional<GpuTarget> gpu_matmul::getGpuTarget(StringRef name) {
+  if (name == "sm_90a")
+    return GpuTarget{132, 227 * 1024, true};
+  if (name == "sm_80")
+    return GpuTarget{108, 163 * 1024, false};
+  return std::nullopt;
+}
+
+int64_t gpu_matmul::getWgmmaSharedMemoryBytes(int64_t blockM, int64_t blockN,
+                                              int64_t blockK, int64_t stages,
+                                              int64_t warps,
+                                              int64_t elementBytes,
+                                              int64_t outputBytes) {
+  int64_t staging = (warps - 4) * 16 * (64 * outputBytes + 16);
+  return stages * ((blockM + blockN) * blockK * elementBytes + 16) + staging +
+         1024;
+}
+
+int64_t KernelConfig::sharedMemoryBytes() const {
+  if (!wgmma)
+    return stages * stageElements() * 2;
+  return getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, warps, 2,
+                                   output.getIntOrFloatBitWidth() / 8);
+}
+
+std::pair<Value, Value> gpu_matmul::placeTile(ImplicitLocOpBuilder &b,
+                                              const KernelConfig &c, Value M,
+                                              Value N, Value linear) {
+  auto cst = [&](int64_t v) -> Value {
+    return b.create<arith::ConstantIndexOp>(v);
+  };
+  auto cdiv = [&](Value x, int64_t y) -> Value {
+    return b.create<arith::DivUIOp>(b.create<arith::AddIOp>(x, cst(y - 1)),
+                                    cst(y));
+  };
+  Value tilesN = cdiv(N, c.blockN), tilesM = cdiv(M, c.blockM);
+  Value perGroup = b.create<arith::MulIOp>(tilesN, cst(c.swizzle));
+  Value group = b.create<arith::DivUIOp>(linear, perGroup);
+  Value firstM = b.create<arith::MulIOp>(group, cst(c.swizzle));
+  Value groupRows = b.create<arith::MinUIOp>(
+      b.create<arith::SubIOp>(tilesM, firstM), cst(c.swizzle));
+  Value inGroup = b.create<arith::RemUIOp>(linear, perGroup);
+  Value tileM = b.create<arith::AddIOp>(
+      firstM, b.create<arith::RemUIOp>(inGroup, groupRows));
+  Value tileN = b.create<arith::DivUIOp>(inGroup, groupRows);
+  return {b.create<arith::MulIOp>(tileM, cst(c.blockM)),
+          b.create<arith::MulIOp>(tileN, cst(c.blockN))};
+}
+
+namespace {
 
 void KernelBuilder::epilogue(ValueRange acc) {
   int64_t tilesM = c.tileM() / 16, tilesN = c.tileN() / 8;
@@ -431,24 +459,10 @@ gpu::GPUFuncOp KernelBuilder::build(StringRef name) {
   N = dim(C, c.rankC - 1);
   K = c.transposeA ? dim(A, c.rankA - 2) : dim(A, c.rankA - 1);
 
-  // Block -> tile, rasterized in groups of `swizzle` block rows so that
-  // consecutive blocks share B panels in L2.
-  Value tilesN = dim(C, c.rankC - 1);
-  tilesN = div(add(tilesN, c.blockN - 1), c.blockN);
-  Value tilesM = div(add(M, c.blockM - 1), c.blockM);
   Value linear = add(b.create<gpu::BlockIdOp>(gpu::Dimension::x),
                      mul(b.create<gpu::BlockIdOp>(gpu::Dimension::y),
                          b.create<gpu::GridDimOp>(gpu::Dimension::x)));
-  Value perGroup = mul(tilesN, c.swizzle);
-  Value group = b.create<arith::DivUIOp>(linear, perGroup);
-  Value firstM = mul(group, c.swizzle);
-  Value groupRows = minu(b.create<arith::SubIOp>(tilesM, firstM),
-                         cst(c.swizzle));
-  Value inGroup = b.create<arith::RemUIOp>(linear, perGroup);
-  Value tileM = add(firstM, b.create<arith::RemUIOp>(inGroup, groupRows));
-  Value tileN = b.create<arith::DivUIOp>(inGroup, groupRows);
-  mBase = mul(tileM, c.blockM);
-  nBase = mul(tileN, c.blockN);
+  std::tie(mBase, nBase) = placeTile(b, c, M, N, linear);
 
   // Batch: grid z; an operand whose batch size is 1 broadcasts.
   // With split-K, z enumerates (batch, split) pairs.
@@ -627,7 +641,8 @@ struct GpuBuildMatmulKernelsPass
 void GpuBuildMatmulKernelsPass::runOnOperation() {
   ModuleOp module = getOperation();
   MLIRContext *ctx = &getContext();
-  if (target != "sm_80" && target != "sm_90a") {
+  std::optional<GpuTarget> gpu = getGpuTarget(target);
+  if (!gpu) {
     module.emitError() << "tessera-gpu-build-matmul-kernels: unknown target '"
                        << target << "' (expected sm_90a or sm_80)";
     return signalPassFailure();
@@ -663,8 +678,8 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
     Type element = aType.getElementType();
     if (!isa<BFloat16Type, Float16Type>(element)) {
       op.emitOpError() << "has " << element
-                       << " operands: the mma.sync kernels take bf16 or f16 "
-                          "(fp8 needs the sm_90a wgmma kernels)";
+                       << " operands: the tensor-core kernels take bf16 or f16 "
+                          "(no fp8 variant yet)";
       return signalPassFailure();
     }
     if (aType.getRank() > 3 || bType.getRank() > 3) {
@@ -680,14 +695,27 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
     SmallVector<Attribute> kernelNames;
     for (auto [v, attr] : llvm::enumerate(schedules)) {
       auto s = cast<ScheduleAttr>(attr);
+      KernelConfig config;
+      config.wgmma = s.getMma() == "wgmma";
+      config.maxBlocks = gpu->numSMs;
       std::optional<std::pair<int64_t, int64_t>> grid =
           chooseWarpGrid(s.getBlockM(), s.getBlockN(), s.getWarps());
-      if (!grid) {
+      if (config.wgmma) {
+        // TMA reads rows of 16-byte multiples into 128-byte swizzled rows.
+        if (!gpu->wgmma || s.getBlockK() != 64 ||
+            !rowAligned(aType) || !rowAligned(bType)) {
+          op.emitOpError()
+              << "schedule " << s
+              << " needs sm_90a, block_k = 64 and operands whose contiguous "
+                 "dimension is a static multiple of 8 elements";
+          return signalPassFailure();
+        }
+        grid = {1, 1};
+      } else if (!grid) {
         op.emitOpError() << "schedule " << s
                          << " has no warp grid with 16 x 16 warp tiles";
         return signalPassFailure();
       }
-      KernelConfig config;
       config.blockM = s.getBlockM();
       config.blockN = s.getBlockN();
       config.blockK = s.getBlockK();
@@ -718,12 +746,17 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       if (config.sharedMemoryBytes() > 227 * 1024) {
         op.emitOpError() << "schedule " << s << " needs "
                          << config.sharedMemoryBytes()
-                         << " bytes of padded shared memory";
+                         << " bytes of shared memory";
         return signalPassFailure();
       }
       std::string name = "tessera_matmul_" + std::to_string(kernelCount++);
-      KernelBuilder builder(b, config);
-      gpu::GPUFuncOp func = builder.build(name);
+      gpu::GPUFuncOp func;
+      if (config.wgmma) {
+        func = buildWgmmaKernel(b, config, name);
+      } else {
+        KernelBuilder builder(b, config);
+        func = builder.build(name);
+      }
       symbols.insert(func);
       func->setAttr("tessera.shared_memory",
                     b.getI64IntegerAttr(config.sharedMemoryBytes()));

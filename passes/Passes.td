@@ -125,27 +125,36 @@ def TesseraGpuSelectSchedule
     `#tessera.schedule`) for `target`, and checks the schedules an op already
     carries against that target instead of replacing them. Operands must be
     bf16 or f16; other element types are an error that names the op's
-    operands (fp8 waits for the sm_90a wgmma kernels).
+    operands (fp8 has no kernel yet). SMs: 132 on sm_90a (H100 SXM), 108 on
+    sm_80 (A100).
 
-    The schedules are those of the mma.sync kernels that
-    `tessera-gpu-build-matmul-kernels` builds for both targets today
-    (SMs: 132 on sm_90a (H100 SXM), 108 on sm_80 (A100)):
+    sm_90a, M > 64, operands whose contiguous dimension is a static multiple
+    of 8 elements (TMA rows): the persistent wgmma kernel (`mma = "wgmma"`,
+    12 warps: a producer and two consumer warpgroups). The tile is the
+    first of 256 x 128, 128 x 256, 128 x 128, 128 x 64 whose tile count
+    fills at least 80% of the SMs (256 rows only for M > 128), else
+    128 x 64; 256 x 128 when M is unknown. `block_k` fills a 128-byte
+    swizzled row; as many stages as shared memory holds, at most 8.
 
-    - M <= 64 (decode, memory-bound): 32 x 64 x 64 tiles, 4 stages, 4 warps.
+    Otherwise the mma.sync kernels:
+
+    - M <= 64 (decode, memory-bound): 32 x 64 x 64 tiles, 4 stages, 4 warps;
+      where 64-wide tiles would leave SMs idle, 32 x 32 x 128 with 6 stages
+      (fewer blocks, each with more bytes in flight).
     - Larger M: 128 x 128 x 64, 3 stages, 8 warps, swizzle 8.
-    - A smaller `block_n` (64) where N < 128; for M <= 64, 32 where
-      64-wide tiles would leave SMs idle.
+    - A smaller `block_n` (64) where N < 128.
     - Split-K: when the static grid (batch x M tiles x N tiles) fills
       fewer than a quarter of the SMs and K is static, K is split over up
       to SMs / grid thread blocks, keeping at least 4 `block_k` steps per
       split.
-    - Dynamic M: two schedules (`max_m` = 64, then unbounded), picked at
-      launch.
 
-    Checks on every schedule: the padded shared-memory pipeline, about
-    `stages` x (`block_m` + `block_n`) x (`block_k` + 8) x element bytes,
-    fits the target (227 KiB on sm_90a, 163 KiB on sm_80); `block_m` and
-    `block_n` are multiples of 16; no clusters (they need the wgmma kernels).
+    Dynamic M: one schedule per M class, picked at launch: M <= 64, then
+    unbounded (sm_80); M <= 64, M <= 256, then unbounded (sm_90a).
+
+    Checks on every schedule: its shared memory fits the target (227 KiB on
+    sm_90a, 163 KiB on sm_80); mma.sync tiles are multiples of 16; wgmma
+    needs sm_90a, TMA-loadable operands and a 128-byte `block_k`; no
+    clusters yet.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",
@@ -163,6 +172,18 @@ def TesseraGpuBuildMatmulKernels
     op (`tessera.kernels`, in schedule order; each `gpu.func` carries its
     dynamic shared memory in `tessera.shared_memory`). The op itself stays:
     the compiler turns the kernels into the artifact's launch plan.
+
+    wgmma kernel (sm_90a, `mma = "wgmma"`): persistent (at most one block
+    per SM, walking the tiles), warp-specialized: a producer warpgroup
+    issues TMA copies of A and B tiles into a `stages`-deep ring of
+    128-byte-swizzled shared memory, synchronized by full/empty mbarriers;
+    consumer warpgroups run wgmma.mma_async from shared memory with f32
+    accumulators in registers and one wgmma group in flight. The epilogue
+    stages interior tiles through shared memory into 16-byte stores and
+    stores edge tiles element by element. The kernel takes the TMA
+    descriptors of A and B first (`tessera.tensor_maps` lists their boxes;
+    the compiler passes them by value) and records its block limit in
+    `tessera.max_blocks`.
 
     Kernel (mma.sync, sm_80 and later): a thread block computes a
     `block_m` x `block_n` tile with `warps` warps arranged as squarely as

@@ -14,35 +14,48 @@ import subprocess
 import sys
 
 
-# Pinned schedules tried on bf16 4096^3 besides the heuristic's choice
-# (--explore): block_m, block_n, block_k, stages, warps.
-EXPLORE = [(128, 128, 64, 3, 8), (128, 256, 32, 3, 8), (256, 128, 32, 3, 8),
-           (64, 128, 64, 4, 4), (128, 128, 32, 3, 4)]
+# Pinned schedules tried besides the heuristic's choice (--explore), as
+# (block_m, block_n, block_k, stages, warps, extra parameters).
+EXPLORE_SQUARE = [(128, 128, 64, 6, 12, 'mma = "wgmma"'),
+                  (128, 256, 64, 3, 12, 'mma = "wgmma"'),
+                  (256, 128, 64, 4, 12, 'mma = "wgmma"')]
+EXPLORE_DECODE = [(32, 32, 128, 6, 4, ""), (32, 32, 256, 4, 4, ""),
+                  (16, 32, 128, 8, 2, ""), (16, 64, 128, 8, 4, ""),
+                  (32, 64, 64, 4, 4, ""), (32, 32, 64, 6, 4, ""),
+                  (32, 64, 128, 4, 4, ""), (16, 16, 128, 8, 1, ""),
+                  (16, 32, 64, 8, 2, "")]
+EXPLORE_PREFILL = [(128, 64, 64, 8, 12, 'mma = "wgmma"'),
+                   (64, 64, 64, 4, 4, ""), (64, 32, 64, 6, 4, ""),
+                   (128, 128, 64, 4, 12, 'mma = "wgmma"')]
+LLM = [(4096, 4096), (14336, 4096), (4096, 14336)]
 
 
-# Pinned schedules tried on the bf16 decode shape 16 x 4096 x 4096 (y = x W^T)
-# with --explore: block_m, block_n, block_k, stages, warps.
-EXPLORE_DECODE = [(32, 32, 64, 4, 4), (32, 32, 64, 8, 4), (32, 64, 64, 8, 4),
-                  (32, 32, 128, 6, 4), (32, 32, 64, 12, 4)]
+def pinned(name, dtype, m, n, k, trans_b, bm, bn, bk, st, w, extra):
+    params = f"block_m = {bm}, block_n = {bn}, block_k = {bk}, stages = {st}, warps = {w}"
+    if extra:
+        params += ", " + extra
+    tag = "_".join(filter(None, [f"{bm}x{bn}x{bk}_s{st}_w{w}",
+                                 extra.replace('mma = "wgmma"', "wgmma")
+                                      .replace("split_k = ", "splitk")
+                                      .replace(", ", "_")]))
+    return dict(name=f"{name}_{tag}", dtype=dtype, m=m, n=n, k=k, trans_b=trans_b,
+                schedule=f"#tessera.schedule<{params}, swizzle = 8>")
 
 
 def shapes(explore):
     if explore:
-        for bm, bn, bk, st, w in EXPLORE_DECODE:
-            yield dict(name=f"bf16_llm_m16_n4096_k4096_{bm}x{bn}x{bk}_s{st}_w{w}",
-                       dtype="bf16", m=16, n=4096, k=4096, trans_b=True,
-                       schedule=f"#tessera.schedule<block_m = {bm}, block_n = {bn}, "
-                                f"block_k = {bk}, stages = {st}, warps = {w}>")
-        for bm, bn, bk, st, w in EXPLORE:
-            yield dict(name=f"bf16_square_4096_{bm}x{bn}x{bk}_s{st}_w{w}", dtype="bf16",
-                       m=4096, n=4096, k=4096, trans_b=False,
-                       schedule=f"#tessera.schedule<block_m = {bm}, block_n = {bn}, "
-                                f"block_k = {bk}, stages = {st}, warps = {w}, swizzle = 8>")
+        for size in [4096, 2048]:
+            for p in EXPLORE_SQUARE:
+                yield pinned(f"bf16_square_{size}", "bf16", size, size, size, False, *p)
+        for m, choices in [(16, EXPLORE_DECODE), (128, EXPLORE_PREFILL)]:
+            for n, k in LLM:
+                for p in choices:
+                    yield pinned(f"bf16_llm_m{m}_n{n}_k{k}", "bf16", m, n, k, True, *p)
     for t in ["bf16", "f16"]:
         for s in [8192, 4096, 2048]:
             yield dict(name=f"{t}_square_{s}", dtype=t, m=s, n=s, k=s, trans_b=False)
     for m in [16, 128, 4096]:
-        for n, k in [(4096, 4096), (14336, 4096), (4096, 14336)]:
+        for n, k in LLM:
             yield dict(name=f"bf16_llm_m{m}_n{n}_k{k}", dtype="bf16", m=m, n=n,
                        k=k, trans_b=True)
 
@@ -65,7 +78,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--target", default="sm_90a")
     p.add_argument("--explore", action="store_true",
-                   help="also pinned schedules on bf16 4096^3")
+                   help="also pinned schedules on the squares and M = 16, 128")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     records = []

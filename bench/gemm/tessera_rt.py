@@ -49,6 +49,8 @@ class Runtime:
         lib.tessera_tensor_dims.restype = i64p
         lib.tessera_module_invoke_async.argtypes = [vp, sz, ctypes.POINTER(vp), sz, ctypes.POINTER(vp), sz, vp]
         lib.tessera_module_invoke_async.restype = vp
+        lib.tessera_module_invoke_into.argtypes = [vp, sz, ctypes.POINTER(vp), sz, ctypes.POINTER(vp), sz, vp]
+        lib.tessera_module_invoke_into.restype = vp
         lib.tessera_module_invoke.argtypes = [vp, sz, ctypes.POINTER(vp), sz, ctypes.POINTER(vp), sz]
         lib.tessera_module_invoke.restype = vp
         lib.tessera_tensor_copy_to.argtypes = [vp, ctypes.c_int, ctypes.POINTER(vp)]
@@ -99,6 +101,16 @@ class Module:
         self.rt.check(self.rt.lib.tessera_module_invoke_async(
             self.handle, function, arr, len(args), res, result_count, s), "invoke")
         return [ctypes.c_void_p(r) for r in res]
+
+    def invoke_into(self, function, args, outputs, stream=None):
+        """Runs on `stream`, writing the results into `outputs` (wrapped
+        device tensors of the results' shapes): nothing is allocated."""
+        arr = (ctypes.c_void_p * len(args))(*[a.value for a in args])
+        out = (ctypes.c_void_p * len(outputs))(*[o.value for o in outputs])
+        s = ctypes.c_void_p(stream.cuda_stream if stream is not None else None)
+        self.rt.check(self.rt.lib.tessera_module_invoke_into(
+            self.handle, function, arr, len(args), out, len(outputs), s),
+            "invoke_into")
 
     def release(self, tensor):
         self.rt.lib.tessera_tensor_release(tensor)

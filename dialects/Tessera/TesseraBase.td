@@ -71,10 +71,16 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     computes a `block_m` x `block_n` tile of the result, stepping through K
     in `block_k` slices that a `stages`-deep shared-memory pipeline keeps in
     flight. `warps` is the thread block's size in warps. Thread blocks form
-    `cluster_m` x `cluster_n` clusters (for the sm_90a wgmma kernels, not
-    written yet; today's kernels take 1 x 1) and are rasterized in groups of
-    `swizzle` block rows for L2 reuse. `split_k` > 1 splits K across that
-    many thread blocks whose partial sums are reduced.
+    `cluster_m` x `cluster_n` clusters (today's kernels take 1 x 1) and are
+    rasterized in groups of `swizzle` block rows for L2 reuse. `split_k` > 1
+    splits K across that many thread blocks whose partial sums are reduced.
+
+    `mma` names the kernel family: `"mma_sync"` (the default; sm_80 and
+    later: cp.async, ldmatrix, mma.sync) or `"wgmma"` (sm_90a: TMA loads
+    into 128-byte-swizzled shared memory, an mbarrier ring, wgmma from
+    shared memory). A wgmma block is one producer warpgroup and
+    `warps / 4 - 1` consumer warpgroups, each computing `block_m /
+    consumers` rows (a multiple of 64) of the tile.
 
     An op whose M is dynamic can carry several schedules, each serving the
     M up to its `max_m` (0: unbounded); the runtime picks one per launch.
@@ -99,7 +105,8 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     DefaultValuedParameter<"int64_t", "1">:$cluster_n,
     DefaultValuedParameter<"int64_t", "1">:$swizzle,
     DefaultValuedParameter<"int64_t", "1">:$split_k,
-    DefaultValuedParameter<"int64_t", "0">:$max_m
+    DefaultValuedParameter<"int64_t", "0">:$max_m,
+    StringRefParameter<"tensor-core instruction", "\"mma_sync\"">:$mma
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

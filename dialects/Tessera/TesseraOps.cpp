@@ -102,7 +102,7 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      int64_t blockM, int64_t blockN, int64_t blockK,
                      int64_t stages, int64_t warps, int64_t clusterM,
                      int64_t clusterN, int64_t swizzle, int64_t splitK,
-                     int64_t maxM) {
+                     int64_t maxM, StringRef mma) {
   // Tensor-core fragments are 16 x 8 x 16 at the smallest.
   auto multiple = [&](StringRef name, int64_t value,
                       int64_t of) -> LogicalResult {
@@ -137,6 +137,30 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (maxM < 0)
     return emitError() << "'max_m' must be >= 0 (0: unbounded), got "
                        << maxM;
+  if (mma == "mma_sync")
+    return success();
+  if (mma != "wgmma")
+    return emitError() << "'mma' must be \"mma_sync\" or \"wgmma\", got \""
+                       << mma << "\"";
+  // wgmma: a producer warpgroup and consumers of 64-row multiples; the
+  // B tile is loaded in 64-column boxes and an instruction is at most n256.
+  if (warps % 4 || warps < 8)
+    return emitError() << "'warps' of a wgmma schedule must be a multiple of "
+                          "4 and at least 8 (a producer warpgroup and a "
+                          "consumer), got "
+                       << warps;
+  int64_t consumers = warps / 4 - 1;
+  if (blockM % (64 * consumers))
+    return emitError() << "'block_m' of a wgmma schedule must be a multiple "
+                          "of 64 x "
+                       << consumers << " consumer warpgroups, got " << blockM;
+  if (blockN % 64 || blockN > 256)
+    return emitError() << "'block_n' of a wgmma schedule must be 64, 128, "
+                          "192 or 256, got "
+                       << blockN;
+  if (splitK != 1)
+    return emitError() << "'split_k' must be 1 in a wgmma schedule, got "
+                       << splitK;
   return success();
 }
 

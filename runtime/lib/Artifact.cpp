@@ -473,6 +473,31 @@ const char *const kAxes[3] = {"x", "y", "z"};
 constexpr int64_t kMaxBlock[3] = {1024, 1024, 64};
 constexpr int64_t kMaxBlockThreads = 1024;
 
+/// The largest TMA box size, per dimension (cuTensorMapEncodeTiled).
+constexpr int64_t kMaxTensorMapBox = 256;
+/// The inner box dimension of a tensor map spans a multiple of 16 bytes (TMA
+/// copies 16-byte chunks) and at most 128: the runtime encodes 128-byte
+/// swizzling, whose rows are 128 bytes.
+constexpr int64_t kTensorMapChunkBytes = 16;
+constexpr int64_t kMaxTensorMapInnerBytes = 128;
+
+/// Whether a tensor map may describe a value of `dtype` (the dtypes whose
+/// TMA data type docs/artifact-format.md gives: those GPU kernels stage
+/// through shared memory).
+bool isTensorMapDType(DType dtype) {
+  switch (dtype) {
+  case DType::BF16:
+  case DType::F16:
+  case DType::F32:
+  case DType::F8E4M3FN:
+  case DType::F8E5M2:
+  case DType::I8:
+    return true;
+  default:
+    return false;
+  }
+}
+
 /// The argument, result or buffer of `fn` called `name`, or null; `kind`
 /// becomes "arg", "result" or "buffer".
 const ValueDesc *findValue(const FunctionDesc &fn, std::string_view name,
@@ -563,6 +588,21 @@ std::string checkMemset(const FunctionDesc &fn, const std::string &name) {
   return "";
 }
 
+std::string printParam(const KernelParam &p) {
+  switch (p.kind) {
+  case KernelParam::Kind::Memref:
+    return "memref:" + p.value;
+  case KernelParam::Kind::I64:
+    return "i64:" + p.value;
+  case KernelParam::Kind::I32:
+    return "i32:" + p.value;
+  case KernelParam::Kind::TensorMap:
+    return "tmap:" + p.value + ":" + std::to_string(p.box[0]) + "x" +
+           std::to_string(p.box[1]);
+  }
+  return "?:" + p.value;
+}
+
 std::string checkLaunch(const FunctionDesc &fn, const LaunchStep &l) {
   if (!isValidSymbol(l.kernel))
     return "invalid kernel name '" + l.kernel + "' (expected a C identifier)";
@@ -607,23 +647,42 @@ std::string checkLaunch(const FunctionDesc &fn, const LaunchStep &l) {
         return where + text + ": " + e;
       break;
     }
+    case KernelParam::Kind::TensorMap: {
+      std::string text = "'" + printParam(param) + "'";
+      const char *kind = nullptr;
+      const ValueDesc *v = findValue(fn, param.value, kind);
+      if (!v)
+        return where + text + " names no argument, result or buffer";
+      if (v->dims.size() != 2 && v->dims.size() != 3)
+        return where + text + ": '" + v->name + "' has rank " +
+               std::to_string(v->dims.size()) +
+               " (a tensor map takes rank 2 or 3)";
+      if (!isTensorMapDType(v->dtype))
+        return where + text + ": '" + v->name + "' is " +
+               getDTypeName(v->dtype) +
+               " (a tensor map takes bf16, f16, f32, f8e4m3fn, f8e5m2 or i8)";
+      for (int i = 0; i < 2; ++i)
+        if (param.box[i] < 1 || param.box[i] > kMaxTensorMapBox)
+          return where + text + ": box " + (i ? "outer" : "inner") +
+                 " size " + std::to_string(param.box[i]) +
+                 " is outside [1, " + std::to_string(kMaxTensorMapBox) + "]";
+      int64_t innerBytes =
+          param.box[0] * static_cast<int64_t>(getDTypeSize(v->dtype));
+      if (innerBytes % kTensorMapChunkBytes != 0 ||
+          innerBytes > kMaxTensorMapInnerBytes)
+        return where + text + ": the inner box size " +
+               std::to_string(param.box[0]) + " spans " +
+               std::to_string(innerBytes) + " bytes of " +
+               getDTypeName(v->dtype) +
+               " (TMA with 128-byte swizzling needs a multiple of 16 bytes, "
+               "at most 128)";
+      break;
+    }
     default:
       return where + "has an unknown kind";
     }
   }
   return "";
-}
-
-std::string printParam(const KernelParam &p) {
-  switch (p.kind) {
-  case KernelParam::Kind::Memref:
-    return "memref:" + p.value;
-  case KernelParam::Kind::I64:
-    return "i64:" + p.value;
-  case KernelParam::Kind::I32:
-    return "i32:" + p.value;
-  }
-  return "?:" + p.value;
 }
 
 /// Parses a `launch` line's tokens into `out`; returns "" or the problem.
@@ -667,9 +726,25 @@ std::string parseLaunch(const std::vector<std::string_view> &tokens,
     } else if (token.substr(0, 4) == "i32:") {
       param.kind = KernelParam::Kind::I32;
       param.value = std::string(token.substr(4));
+    } else if (token.substr(0, 5) == "tmap:") {
+      // tmap:<value>:<inner>x<outer>; value names have no ':'.
+      param.kind = KernelParam::Kind::TensorMap;
+      std::string_view rest = token.substr(5);
+      size_t colon = rest.find(':');
+      std::string_view box =
+          colon == std::string_view::npos ? "" : rest.substr(colon + 1);
+      size_t x = box.find('x');
+      if (x == std::string_view::npos ||
+          !parseNumber(box.substr(0, x), param.box[0]) ||
+          !parseNumber(box.substr(x + 1), param.box[1]))
+        return what + "param '" + std::string(token) +
+               "' (expected tmap:<value>:<inner>x<outer>, the box sizes "
+               "numbers)";
+      param.value = std::string(rest.substr(0, colon));
     } else {
       return what + "param '" + std::string(token) +
-             "' (expected memref:<value>, i64:<expr> or i32:<expr>)";
+             "' (expected memref:<value>, tmap:<value>:<inner>x<outer>, "
+             "i64:<expr> or i32:<expr>)";
     }
     out.params.push_back(std::move(param));
   }

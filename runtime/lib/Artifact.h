@@ -133,10 +133,13 @@ struct ValueDesc {
 
 /// A parameter of a kernel launch of a GPU plan.
 struct KernelParam {
-  enum class Kind { Memref, I64, I32 } kind = Kind::Memref;
-  /// Memref: the name of an argument, result or buffer of the function (arg0,
-  /// result0, t0); I64/I32: the text of an expression.
+  enum class Kind { Memref, I64, I32, TensorMap } kind = Kind::Memref;
+  /// Memref/TensorMap: the name of an argument, result or buffer of the
+  /// function (arg0, result0, t0); I64/I32: the text of an expression.
   std::string value;
+  /// TensorMap: the TMA box in elements, innermost dimension first (the
+  /// `<inner>x<outer>` of `tmap:<value>:<inner>x<outer>`).
+  std::array<int64_t, 2> box = {0, 0};
 };
 
 /// `launch <kernel> grid <x> <y> <z> block <x> <y> <z> smem <bytes> params

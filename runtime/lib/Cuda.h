@@ -50,9 +50,25 @@ constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 /// Streams created with flags 0 synchronize with the legacy NULL stream.
 constexpr unsigned CU_STREAM_DEFAULT = 0;
 
+/// A TMA descriptor: 128 opaque bytes. The driver wants it 64-byte aligned;
+/// cuda.h of CUDA 13 declares it 128-byte aligned, which satisfies both.
+struct alignas(128) CUtensorMap {
+  uint64_t opaque[16];
+};
+// The CUtensorMap* enums of cuda.h (CUDA 12.0 and later), as ints: the ones
+// the runtime encodes.
+constexpr int CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_FLOAT16 = 6;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_FLOAT32 = 7;
+constexpr int CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9;
+constexpr int CU_TENSOR_MAP_INTERLEAVE_NONE = 0;
+constexpr int CU_TENSOR_MAP_SWIZZLE_128B = 3;
+constexpr int CU_TENSOR_MAP_L2_PROMOTION_L2_256B = 3;
+constexpr int CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0;
+
 /// The driver entry points. The required ones are non-null once `driver()`
 /// returned no error; the optional ones (stream-ordered allocation, CUDA
-/// 11.2) may be null.
+/// 11.2; tensor maps, CUDA 12.0) may be null.
 struct Api {
   CUresult (*cuInit)(unsigned);
   CUresult (*cuDeviceGetCount)(int *);
@@ -92,6 +108,11 @@ struct Api {
   // Optional.
   CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, CUstream);
   CUresult (*cuMemFreeAsync)(CUdeviceptr, CUstream);
+  CUresult (*cuTensorMapEncodeTiled)(
+      CUtensorMap *tensorMap, int dataType, uint32_t rank, void *globalAddress,
+      const uint64_t *globalDim, const uint64_t *globalStrides,
+      const uint32_t *boxDim, const uint32_t *elementStrides, int interleave,
+      int swizzle, int l2Promotion, int oobFill);
 };
 
 /// The loaded and initialized driver, or an UNAVAILABLE status "no CUDA

@@ -74,6 +74,9 @@ struct CudaDriver {
     resolve(api.cuMemFreeAsync, "cuMemFreeAsync", /*required=*/false);
     if (!api.cuMemAllocAsync || !api.cuMemFreeAsync)
       api.cuMemAllocAsync = nullptr, api.cuMemFreeAsync = nullptr;
+    // Without it, launches with a tensor map fail and the others run.
+    resolve(api.cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled",
+            /*required=*/false);
     if (!unavailable.empty())
       return;
     if (CUresult r = api.cuInit(0)) {

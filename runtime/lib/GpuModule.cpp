@@ -16,6 +16,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -34,6 +35,10 @@ constexpr int64_t kMaxGrid[3] = {2147483647, 65535, 65535};
 const char *const kAxes[3] = {"x", "y", "z"};
 /// Room for the PTX JIT's error log.
 constexpr size_t kJitLogBytes = 16384;
+/// A tensor map parameter: 128 bytes, passed by value.
+constexpr size_t kTensorMapSlots = sizeof(cu::CUtensorMap) / sizeof(int64_t);
+/// TMA reads rows (and the base address) in 16-byte units.
+constexpr int64_t kTensorMapAlignment = 16;
 
 enum class List { Arg, Result, Buffer };
 
@@ -45,11 +50,16 @@ struct ValueRef {
 
 struct CompiledParam {
   KernelParam::Kind kind = KernelParam::Kind::Memref;
-  /// Memref: the value and its rank.
+  /// Memref/TensorMap: the value and its rank.
   ValueRef value;
   size_t rank = 0;
+  /// TensorMap: the value's dtype, its CUtensorMapDataType and the box.
+  DType dtype = DType::F32;
+  int dataType = 0;
+  std::array<uint32_t, 2> box = {0, 0};
   /// I64/I32: the expression.
   Expression expr;
+  /// The parameter as the manifest writes it ("i64:s0*2", "tmap:a:64x128").
   std::string text;
 };
 
@@ -65,8 +75,11 @@ struct CompiledStep {
   std::array<unsigned, 3> block = {1, 1, 1};
   unsigned smem = 0;
   std::vector<CompiledParam> params;
-  /// Kernel parameters once memrefs are flattened.
+  /// The 8-byte words that hold the kernel parameters, and where each
+  /// parameter starts: a memref is flattened into 3 + 2 * rank parameters of
+  /// one word, a tensor map is one parameter of kTensorMapSlots words.
   size_t slots = 0;
+  std::vector<size_t> paramSlots;
 };
 
 struct CompiledVariant {
@@ -149,19 +162,41 @@ void tessera::runtime::GpuCodeDeleter::operator()(GpuCode *code) const {
 }
 
 namespace {
-/// Finds the value `name` of `fn`.
-bool resolveValue(const FunctionDesc &fn, const std::string &name,
-                  ValueRef &ref, size_t &rank) {
+/// Finds the value `name` of `fn`: sets `ref` and returns it, or null.
+const ValueDesc *resolveValue(const FunctionDesc &fn, const std::string &name,
+                              ValueRef &ref) {
   const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results,
                                             &fn.buffers};
   for (int l = 0; l < 3; ++l)
     for (size_t i = 0; i < lists[l]->size(); ++i)
       if ((*lists[l])[i].name == name) {
         ref = {static_cast<List>(l), i};
-        rank = (*lists[l])[i].dims.size();
-        return true;
+        return &(*lists[l])[i];
       }
-  return false;
+  return nullptr;
+}
+
+/// The CUtensorMapDataType of `dtype`; false for a dtype without one.
+bool getTensorMapDataType(DType dtype, int &dataType) {
+  switch (dtype) {
+  case DType::BF16:
+    dataType = cu::CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
+    return true;
+  case DType::F16:
+    dataType = cu::CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+    return true;
+  case DType::F32:
+    dataType = cu::CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
+    return true;
+  // TMA copies bytes it does not interpret: the 8-bit types travel as UINT8.
+  case DType::F8E4M3FN:
+  case DType::F8E5M2:
+  case DType::I8:
+    dataType = cu::CU_TENSOR_MAP_DATA_TYPE_UINT8;
+    return true;
+  default:
+    return false;
+  }
 }
 
 /// Compiles the plan of `fn` into `out`, adding its kernels to `code`.
@@ -181,9 +216,8 @@ std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
       CompiledStep cs;
       cs.kind = step.kind;
       if (step.kind == PlanStep::Kind::Memset) {
-        size_t rank;
         cs.bufferName = step.buffer;
-        if (!resolveValue(fn, step.buffer, cs.buffer, rank))
+        if (!resolveValue(fn, step.buffer, cs.buffer))
           return "memset of unknown value '" + step.buffer + "'";
         cv.steps.push_back(std::move(cs));
         continue;
@@ -213,15 +247,41 @@ std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
       for (const KernelParam &p : l.params) {
         CompiledParam cp;
         cp.kind = p.kind;
-        cp.text = p.value;
         if (p.kind == KernelParam::Kind::Memref) {
-          if (!resolveValue(fn, p.value, cp.value, cp.rank))
-            return what + "param 'memref:" + p.value + "' names no value";
-          cs.slots += 3 + 2 * cp.rank;
+          cp.text = "memref:" + p.value;
+          const ValueDesc *v = resolveValue(fn, p.value, cp.value);
+          if (!v)
+            return what + "param '" + cp.text + "' names no value";
+          cp.rank = v->dims.size();
+          for (size_t i = 0; i < 3 + 2 * cp.rank; ++i)
+            cs.paramSlots.push_back(cs.slots++);
+        } else if (p.kind == KernelParam::Kind::TensorMap) {
+          cp.text = "tmap:" + p.value + ":" + std::to_string(p.box[0]) + "x" +
+                    std::to_string(p.box[1]);
+          const ValueDesc *v = resolveValue(fn, p.value, cp.value);
+          if (!v)
+            return what + "param '" + cp.text + "' names no value";
+          cp.rank = v->dims.size();
+          cp.dtype = v->dtype;
+          if ((cp.rank != 2 && cp.rank != 3) ||
+              !getTensorMapDataType(cp.dtype, cp.dataType))
+            return what + "param '" + cp.text + "': no tensor map of a " +
+                   getDTypeName(cp.dtype) + " value of rank " +
+                   std::to_string(cp.rank);
+          for (int i = 0; i < 2; ++i) {
+            if (p.box[i] < 1 || p.box[i] > 256)
+              return what + "param '" + cp.text + "': bad box";
+            cp.box[i] = static_cast<uint32_t>(p.box[i]);
+          }
+          cs.paramSlots.push_back(cs.slots);
+          cs.slots += kTensorMapSlots;
         } else {
+          cp.text = std::string(p.kind == KernelParam::Kind::I32 ? "i32:"
+                                                                  : "i64:") +
+                    p.value;
           if (std::string e = parseExpression(p.value, cp.expr); !e.empty())
-            return what + "param '" + p.value + "': " + e;
-          cs.slots += 1;
+            return what + "param '" + cp.text + "': " + e;
+          cs.paramSlots.push_back(cs.slots++);
         }
         cs.params.push_back(std::move(cp));
       }
@@ -464,6 +524,60 @@ bool poisonResults() {
   const char *value = std::getenv("TESSERA_POISON_RESULTS");
   return value && std::strcmp(value, "1") == 0;
 }
+
+/// Encodes the tensor map `param` of the row-major tensor at `pointer` with
+/// sizes `dims` into the kTensorMapSlots words at `out`. Errors start with
+/// `what`.
+tessera_status_t encodeTensorMap(const cu::Api &api,
+                                 const CompiledParam &param,
+                                 cu::CUdeviceptr pointer, const int64_t *dims,
+                                 const std::string &what, int64_t *out) {
+  if (!api.cuTensorMapEncodeTiled)
+    return makeStatus(TESSERA_STATUS_UNAVAILABLE,
+                      what + "the CUDA driver lacks cuTensorMapEncodeTiled "
+                             "(tensor maps need CUDA 12.0 or later)");
+  // The driver rejects a size of 0, and a kernel has nothing to read from
+  // an empty tensor: it gets zero bytes.
+  for (size_t d = 0; d < param.rank; ++d)
+    if (dims[d] == 0) {
+      std::memset(out, 0, sizeof(cu::CUtensorMap));
+      return nullptr;
+    }
+  if (pointer % kTensorMapAlignment != 0) {
+    char address[32];
+    std::snprintf(address, sizeof(address), "0x%llx",
+                  static_cast<unsigned long long>(pointer));
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      what + "the device address " + address +
+                          " is not a multiple of 16 (TMA needs 16-byte "
+                          "aligned tensors)");
+  }
+  // TMA counts dimensions from the innermost one; the strides (in bytes) are
+  // those of the outer dimensions, whose sizes checkShape bounded.
+  uint64_t globalDim[3] = {}, globalStrides[2] = {};
+  uint32_t boxDim[3] = {}, elementStrides[3] = {};
+  uint64_t stride = getDTypeSize(param.dtype);
+  for (size_t i = 0; i < param.rank; ++i) {
+    globalDim[i] = static_cast<uint64_t>(dims[param.rank - 1 - i]);
+    boxDim[i] = i < 2 ? param.box[i] : 1;
+    elementStrides[i] = 1;
+    if (i + 1 < param.rank) {
+      stride *= globalDim[i];
+      globalStrides[i] = stride;
+    }
+  }
+  cu::CUtensorMap map;
+  if (cu::CUresult r = api.cuTensorMapEncodeTiled(
+          &map, param.dataType, static_cast<uint32_t>(param.rank),
+          reinterpret_cast<void *>(static_cast<uintptr_t>(pointer)), globalDim,
+          globalStrides, boxDim, elementStrides,
+          cu::CU_TENSOR_MAP_INTERLEAVE_NONE, cu::CU_TENSOR_MAP_SWIZZLE_128B,
+          cu::CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+          cu::CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE))
+    return cu::callError(r, what + "cuTensorMapEncodeTiled");
+  std::memcpy(out, &map, sizeof(map));
+  return nullptr;
+}
 } // namespace
 
 tessera_status_t tessera::runtime::createGpuCode(const Manifest &manifest,
@@ -509,7 +623,8 @@ tessera_status_t tessera::runtime::createGpuCode(const Manifest &manifest,
 tessera_status_t tessera::runtime::invokeGpu(
     GpuCode &code, const Manifest &manifest, size_t function,
     const tessera_tensor_t *args, const std::vector<SymbolValue> &bindings,
-    tessera_tensor_t *results, bool async, void *userStream) {
+    tessera_tensor_t *results, bool async, void *userStream,
+    const tessera_tensor_t *outputs) {
   const FunctionDesc &fn = manifest.functions[function];
   const CompiledFunction &compiled = code.functions[function];
   const std::string prefix = "function '" + fn.name + "': ";
@@ -534,7 +649,10 @@ tessera_status_t tessera::runtime::invokeGpu(
                           "host or every one on the device");
   if (async && firstHost < argCount)
     return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                      prefix + "tessera_module_invoke_async takes device "
+                      prefix +
+                          (outputs ? "tessera_module_invoke_into"
+                                   : "tessera_module_invoke_async") +
+                          " takes device "
                                "tensors, but " +
                           argName(firstHost) +
                           " is a host tensor (copy it with "
@@ -598,8 +716,53 @@ tessera_status_t tessera::runtime::invokeGpu(
                                       "buffer '" + fn.buffers[b].name + "'",
                                       bufferExtents[b]))
       return s;
+  // Caller-owned results must be device tensors of the results' shapes.
+  for (size_t r = 0; outputs && r < resultCount; ++r) {
+    std::string what = prefix + "output " + std::to_string(r) + " ('" +
+                       fn.results[r].name + "')";
+    tessera_tensor_t t = outputs[r];
+    const Extent &e = resultExtents[r];
+    auto dtype = static_cast<tessera_dtype_t>(fn.results[r].dtype);
+    if (!t)
+      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT, what + " is NULL");
+    if (t->device != TESSERA_DEVICE_CUDA)
+      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                        what + " is a host tensor; results are written on "
+                               "the device");
+    if (t->dtype != dtype)
+      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                        what + ": dtype is " + tessera_dtype_name(t->dtype) +
+                            ", expected " + tessera_dtype_name(dtype));
+    bool same = t->rank == e.rank;
+    for (int32_t d = 0; same && d < e.rank; ++d)
+      same = t->dims[d] == e.dims[d];
+    if (!same) {
+      auto shape = [](int32_t rank, const int64_t *dims) {
+        std::string text = "[";
+        for (int32_t d = 0; d < rank; ++d)
+          text += (d ? "x" : "") + std::to_string(dims[d]);
+        return text + "]";
+      };
+      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                        what + ": shape is " + shape(t->rank, t->dims) +
+                            ", expected " + shape(e.rank, e.dims));
+    }
+  }
 
-  // Grids and scalar parameters, before any device work.
+  auto dimsOf = [&](const ValueRef &ref) -> const int64_t * {
+    switch (ref.list) {
+    case List::Arg:
+      return args[ref.index]->dims;
+    case List::Result:
+      return resultExtents[ref.index].dims;
+    case List::Buffer:
+      return bufferExtents[ref.index].dims;
+    }
+    return nullptr;
+  };
+
+  // Grids, scalar parameters and the rows of tensor maps, before any device
+  // work.
   std::vector<LaunchValues> launches(variant->steps.size());
   for (size_t s = 0; s < variant->steps.size(); ++s) {
     const CompiledStep &step = variant->steps[s];
@@ -626,10 +789,29 @@ tessera_status_t tessera::runtime::invokeGpu(
       continue;
     for (size_t p = 0; p < step.params.size(); ++p) {
       const CompiledParam &param = step.params[p];
+      const std::string &text = param.text;
+      if (param.kind == KernelParam::Kind::TensorMap) {
+        const int64_t *dims = dimsOf(param.value);
+        bool empty = false;
+        for (size_t d = 0; d < param.rank; ++d)
+          empty = empty || dims[d] == 0;
+        int64_t inner = dims[param.rank - 1];
+        int64_t rowBytes =
+            inner * static_cast<int64_t>(getDTypeSize(param.dtype));
+        if (!empty && rowBytes % kTensorMapAlignment != 0)
+          return makeStatus(
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              what + "param " + std::to_string(p) + " '" + text +
+                  "': the rows of the tensor are " + std::to_string(rowBytes) +
+                  " bytes (" + std::to_string(inner) + " " +
+                  getDTypeName(param.dtype) +
+                  " elements), not a multiple of 16 (TMA reads rows in "
+                  "16-byte units)");
+        continue;
+      }
       if (param.kind == KernelParam::Kind::Memref)
         continue;
       bool i32 = param.kind == KernelParam::Kind::I32;
-      std::string text = std::string(i32 ? "i32:" : "i64:") + param.text;
       int64_t value = 0;
       if (std::string e = evaluateExpression(param.expr, bindings, value);
           !e.empty())
@@ -703,6 +885,10 @@ tessera_status_t tessera::runtime::invokeGpu(
     std::string what =
         prefix + "result " + std::to_string(r) + " ('" + fn.results[r].name +
         "')";
+    if (outputs) {
+      resultPointers[r] = outputs[r]->devicePointer;
+      continue;
+    }
     if (deviceMode) {
       if (tessera_status_t s = allocateDeviceTensor(
               what.c_str(), dtype, e.rank, e.dims, e.count, e.bytes, &out[r]))
@@ -784,9 +970,23 @@ tessera_status_t tessera::runtime::invokeGpu(
     if (cu::CUresult r = loaded->smemResults[step.kernel])
       return fail(cu::callError(r, prefix + loaded->smemCalls[step.kernel]));
     slots.assign(step.slots, 0);
-    params.resize(step.slots);
     size_t at = 0, scalar = 0;
-    for (const CompiledParam &param : step.params) {
+    for (size_t p = 0; p < step.params.size(); ++p) {
+      const CompiledParam &param = step.params[p];
+      if (param.kind == KernelParam::Kind::TensorMap) {
+        cu::CUdeviceptr pointer;
+        const int64_t *dims;
+        size_t bytes;
+        memoryOf(param.value, pointer, dims, bytes);
+        if (tessera_status_t st = encodeTensorMap(
+                *api, param, pointer, dims,
+                prefix + "launch '" + step.kernelName + "': param " +
+                    std::to_string(p) + " '" + param.text + "': ",
+                &slots[at]))
+          return fail(st);
+        at += kTensorMapSlots;
+        continue;
+      }
       if (param.kind != KernelParam::Kind::Memref) {
         int64_t value = lv.scalars[scalar++];
         if (param.kind == KernelParam::Kind::I32) {
@@ -814,8 +1014,9 @@ tessera_status_t tessera::runtime::invokeGpu(
       }
       at += 3 + 2 * rank;
     }
-    for (size_t i = 0; i < step.slots; ++i)
-      params[i] = &slots[i];
+    params.resize(step.paramSlots.size());
+    for (size_t i = 0; i < params.size(); ++i)
+      params[i] = &slots[step.paramSlots[i]];
     if (cu::CUresult r = api->cuLaunchKernel(
             loaded->functions[step.kernel], lv.grid[0], lv.grid[1],
             lv.grid[2], step.block[0], step.block[1], step.block[2],

@@ -669,13 +669,14 @@ tessera_status_t invokeGpuFunction(tessera_module_t module, size_t function,
                                    const tessera_tensor_t *args,
                                    const std::vector<Binding> &bindings,
                                    tessera_tensor_t *results, bool async,
-                                   void *stream) {
+                                   void *stream,
+                                   const tessera_tensor_t *outputs = nullptr) {
   std::vector<SymbolValue> symbols;
   symbols.reserve(bindings.size());
   for (const Binding &b : bindings)
     symbols.push_back({b.symbol, b.size});
   return invokeGpu(*module->gpu, module->manifest, function, args, symbols,
-                   results, async, stream);
+                   results, async, stream, outputs);
 }
 } // namespace
 
@@ -770,4 +771,30 @@ tessera_module_invoke_async(tessera_module_t module, size_t function,
     return s;
   return invokeGpuFunction(module, function, args, bindings, results,
                            /*async=*/true, stream);
+}
+
+extern "C" tessera_status_t
+tessera_module_invoke_into(tessera_module_t module, size_t function,
+                           const tessera_tensor_t *args, size_t arg_count,
+                           const tessera_tensor_t *outputs,
+                           size_t output_count, void *stream) {
+  const char *caller = "tessera_module_invoke_into";
+  if (module && !module->gpu)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      std::string(caller) + ": the module targets " +
+                          module->manifest.target +
+                          "; results in caller memory need a GPU module "
+                          "(use tessera_module_invoke)");
+  // The same checks as the other invokes; `slots` stands for the results.
+  std::vector<tessera_tensor_t> slots(output_count, nullptr);
+  std::vector<Binding> bindings;
+  if (tessera_status_t s =
+          checkInvoke(module, function, caller, args, arg_count,
+                      slots.data(), output_count, bindings))
+    return s;
+  if (output_count > 0 && !outputs)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      std::string(caller) + ": 'outputs' is NULL");
+  return invokeGpuFunction(module, function, args, bindings, slots.data(),
+                           /*async=*/true, stream, outputs);
 }

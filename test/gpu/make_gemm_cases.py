@@ -3,7 +3,8 @@
 each with tessera-compile for the requested targets and records them in
 <out>/cases.json for gemm_numerics.py (run on the GPU machine).
 
-Every graph has a dynamic M, so one artifact serves every M of the test.
+Graphs have a dynamic M, so one artifact serves every M of the test, except
+those whose A is M-contiguous for sm_90a's TMA, which fix M.
 
   test/gpu/make_gemm_cases.py --compiler build/bin/tessera-compile \
       --out artifacts/gpu --targets sm_80 sm_90a
@@ -37,6 +38,18 @@ def cases():
     yield dict(dtype="bf16", out="f32", n=127, k=64, batch=3)
     yield dict(dtype="f16", out="f16", n=256, k=1000, batch=2,
                broadcast_b=True, trans_b=True, epilogue="silu")
+    # sm_90a's wgmma kernel takes operands whose rows are 16-byte multiples
+    # (M > 64): N and K tails of its 256 x 64 and 128 x 64 tiles, a single
+    # partial K tile, N below one TMA box, long K.
+    for dtype, (n, k) in itertools.product(
+            ["bf16", "f16"], [(8, 8), (264, 4104), (4096, 1000), (1000, 4096)]):
+        yield dict(dtype=dtype, out=dtype, n=n, k=k)
+    yield dict(dtype="bf16", out="bf16", n=4096, k=4096, trans_b=True,
+               bias="bf16", epilogue="gelu_tanh")
+    # An M-contiguous A needs a static M (TMA rows): both transposes, batch.
+    yield dict(dtype="bf16", out="bf16", m=1000, n=1000, k=264, trans_a=True)
+    yield dict(dtype="f16", out="f32", m=264, n=520, k=4104, trans_a=True,
+               trans_b=True, batch=2, bias="f32", epilogue="relu", alpha=0.5)
 
 
 def graph(c):
@@ -44,11 +57,12 @@ def graph(c):
     n, k = c["n"], c["k"]
     batch = c.get("batch")
     prefix = f"{batch}x" if batch else ""
-    a = f"tensor<{prefix}{k}x?x{t}>" if c.get("trans_a") else f"tensor<{prefix}?x{k}x{t}>"
+    m = c.get("m", "?")
+    a = f"tensor<{prefix}{k}x{m}x{t}>" if c.get("trans_a") else f"tensor<{prefix}{m}x{k}x{t}>"
     bprefix = "" if c.get("broadcast_b") else prefix
     b = (f"tensor<{bprefix}{n}x{k}x{t}>" if c.get("trans_b")
          else f"tensor<{bprefix}{k}x{n}x{t}>")
-    r = f"tensor<{prefix}?x{n}x{o}>"
+    r = f"tensor<{prefix}{m}x{n}x{o}>"
     attrs = []
     if c.get("trans_a"):
         attrs.append("transpose_a")
@@ -72,7 +86,8 @@ def graph(c):
 
 
 def name(c):
-    parts = [c["dtype"], c["out"], f"n{c['n']}", f"k{c['k']}"]
+    parts = [c["dtype"], c["out"]] + ([f"m{c['m']}"] if "m" in c else []) + [
+        f"n{c['n']}", f"k{c['k']}"]
     for key in ["trans_a", "trans_b", "broadcast_b"]:
         if c.get(key):
             parts.append(key.replace("_", ""))
@@ -104,7 +119,7 @@ def main():
             if r.returncode != 0:
                 sys.exit(f"{c['name']} ({target}): {r.stderr}")
             records.append(dict(c, target=target, artifact=os.path.basename(tsm),
-                                ms=SIZES))
+                                ms=[c["m"]] if "m" in c else SIZES))
     with open(os.path.join(args.out, "cases.json"), "w") as f:
         json.dump(records, f, indent=1)
     print(f"{len(records)} artifacts in {args.out}")

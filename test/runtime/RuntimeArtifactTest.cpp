@@ -666,6 +666,48 @@ TEST(GpuPlan, PrintRoundTrips) {
   EXPECT_EQ(printManifest(back), printManifest(built));
 }
 
+TEST(GpuPlan, TensorMapParamsRoundTrip) {
+  const std::string text =
+      "tessera-manifest 1\n"
+      "target sm_90a\n"
+      "function f -\n"
+      "arg arg0 bf16 s0x4096\n"
+      "arg arg1 f8e4m3fn 4xs1x128\n"
+      "result result0 f32 s0x4096\n"
+      "variant always\n"
+      "launch k grid cdiv(s0,128) 1 1 block 128 1 1 smem 0 params "
+      "tmap:arg0:64x128 i32:s1 tmap:arg1:128x256 tmap:result0:4x1 "
+      "memref:result0\n"
+      "end\n";
+  Manifest m;
+  ASSERT_EQ(parseManifest(text, m), "");
+  const std::vector<KernelParam> &params =
+      m.functions[0].variants[0].steps[0].launch.params;
+  ASSERT_EQ(params.size(), 5u);
+  EXPECT_EQ(params[0].kind, KernelParam::Kind::TensorMap);
+  EXPECT_EQ(params[0].value, "arg0");
+  EXPECT_EQ(params[0].box, (std::array<int64_t, 2>{64, 128}));
+  EXPECT_EQ(params[1].kind, KernelParam::Kind::I32);
+  EXPECT_EQ(params[2].value, "arg1");
+  EXPECT_EQ(params[2].box, (std::array<int64_t, 2>{128, 256}));
+  EXPECT_EQ(params[3].box, (std::array<int64_t, 2>{4, 1}));
+  EXPECT_EQ(params[4].kind, KernelParam::Kind::Memref);
+  EXPECT_EQ(verifyManifest(m), "");
+  EXPECT_EQ(printManifest(m), text);
+
+  // Built in memory.
+  Manifest built = gpuManifest();
+  built.functions[0].variants[0].steps[1].launch.params.push_back(
+      {KernelParam::Kind::TensorMap, "r", {8, 16}});
+  ASSERT_EQ(verifyManifest(built), "");
+  std::string printed = printManifest(built);
+  EXPECT_NE(printed.find(" i32:min(s0,7) tmap:r:8x16\n"), std::string::npos)
+      << printed;
+  Manifest back;
+  ASSERT_EQ(parseManifest(printed, back), "");
+  EXPECT_EQ(printManifest(back), printed);
+}
+
 TEST(GpuPlan, SyntaxErrorsNameTheLine) {
   const std::string gpu = "tessera-manifest 1\ntarget sm_80\n";
   const std::string cpu = "tessera-manifest 1\ntarget cpu\n";
@@ -808,7 +850,20 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "manifest line 7: launch 'k': smem '-1' is not a number"},
       {fn + "variant always\n" + launchHead + "params f32:s0\nend\n",
        "manifest line 7: launch 'k': param 'f32:s0' (expected "
-       "memref:<value>, i64:<expr> or i32:<expr>)"},
+       "memref:<value>, tmap:<value>:<inner>x<outer>, i64:<expr> or "
+       "i32:<expr>)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a' (expected "
+       "tmap:<value>:<inner>x<outer>, the box sizes numbers)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32' (expected "
+       "tmap:<value>:<inner>x<outer>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x' (expected "
+       "tmap:<value>:<inner>x<outer>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x-8\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x-8' (expected "
+       "tmap:<value>:<inner>x<outer>"},
       // Launch checks.
       {fn + "variant always\nlaunch 9k grid 1 1 1 block 1 1 1 smem 0 "
             "params\nend\n",
@@ -845,6 +900,42 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
       {fn + "variant always\n" + launchHead + "params memref:r i32:s2\nend\n",
        "manifest line 7: launch 'k': param 1 'i32:s2': symbol s2 in 's2' is "
        "not bound by an argument"},
+      // Tensor maps (`a` is f32 s0x4).
+      {fn + "variant always\n" + launchHead + "params tmap:q:32x8\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:q:32x8' names no "
+       "argument, result or buffer"},
+      {gpu + "function f -\narg v f32 s0\nresult r f32 s0\nvariant always\n" +
+           launchHead + "params memref:r tmap:v:32x8\nend\n",
+       "manifest line 7: launch 'k': param 1 'tmap:v:32x8': 'v' has rank 1 "
+       "(a tensor map takes rank 2 or 3)"},
+      {gpu + "function f -\narg v f32 2x2x2x2\nresult r f32 4\nvariant "
+             "always\n" +
+           launchHead + "params tmap:v:32x8\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:v:32x8': 'v' has rank 4 "
+       "(a tensor map takes rank 2 or 3)"},
+      {gpu + "function f -\narg v f64 s0x8\nresult r f32 4\nvariant "
+             "always\n" +
+           launchHead + "params tmap:v:16x8\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:v:16x8': 'v' is f64 (a "
+       "tensor map takes bf16, f16, f32, f8e4m3fn, f8e5m2 or i8)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:0x8\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:0x8': box inner size 0 "
+       "is outside [1, 256]"},
+      {fn + "variant always\n" + launchHead + "params tmap:r:32x257\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:r:32x257': box outer size "
+       "257 is outside [1, 256]"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:64x8\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:64x8': the inner box "
+       "size 64 spans 256 bytes of f32 (TMA with 128-byte swizzling needs a "
+       "multiple of 16 bytes, at most 128)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:6x8\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:6x8': the inner box "
+       "size 6 spans 24 bytes of f32"},
+      {gpu + "function f -\narg v i8 s0x256\nresult r f32 4\nvariant "
+             "always\n" +
+           launchHead + "params tmap:v:256x1\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:v:256x1': the inner box "
+       "size 256 spans 256 bytes of i8"},
   };
   for (const Case &c : cases) {
     std::string error = parseError(c.text);
@@ -965,6 +1056,18 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
        "function 'f', variant 0, step 1: launch 'k_small': param 4 "
        "'i32:min(': 'min(' ends early (expected a number, a symbol sN, "
        "cdiv(, min(, max( or '(')"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[1] = {
+             KernelParam::Kind::TensorMap, "t0", {8, 8}};
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 1 "
+       "'tmap:t0:8x8': 't0' has rank 1 (a tensor map takes rank 2 or 3)"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[2] = {
+             KernelParam::Kind::TensorMap, "r", {-8, 8}};
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 2 "
+       "'tmap:r:-8x8': box inner size -8 is outside [1, 256]"},
       {[](Manifest &m) {
          m.functions[0].variants[0].steps[1].launch.params[0].kind =
              static_cast<KernelParam::Kind>(7);

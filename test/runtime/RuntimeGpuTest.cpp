@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Artifact.h"
+#include "Inputs/fake_cuda.h"
 #include "StatusOutcome.h"
 #include "tessera/tessera_runtime.h"
 
@@ -15,6 +16,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -138,6 +140,18 @@ variant s0*s0*s0*s0 > 1
 launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:1 i64:4
 variant always
 launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:2 i64:4
+end
+function tensor_map_rank2 -
+arg a bf16 s0xs1
+result bytes i64 17
+variant always
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:64x128 memref:bytes i64:s0*1000+s1
+end
+function tensor_map_rank3 -
+arg a f16 s0xs1xs2
+result bytes i64 17
+variant always
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:32x16 memref:bytes i64:s2
 end
 )";
 
@@ -288,22 +302,43 @@ protected:
   ModulePtr module;
 };
 
-/// The live allocations of the fake driver (Inputs/fake_cuda.cpp), or null
-/// when the real one (or none) is loaded.
-size_t (*fakeLiveAllocations())() {
+/// The entry point `name` of the loaded CUDA driver, or null (no driver
+/// loaded, or one without it).
+void *driverSymbol(const char *name) {
   void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
   if (!handle)
     return nullptr;
-  auto *f = reinterpret_cast<size_t (*)()>(
-      dlsym(handle, "fake_cuda_live_allocations"));
+  void *symbol = dlsym(handle, name);
   dlclose(handle);
-  return f;
+  return symbol;
+}
+
+/// The live allocations of the fake driver (Inputs/fake_cuda.cpp), or null
+/// when the real one (or none) is loaded.
+size_t (*fakeLiveAllocations())() {
+  return reinterpret_cast<size_t (*)()>(
+      driverSymbol("fake_cuda_live_allocations"));
+}
+
+/// The tensor maps of the fake driver (fake_cuda.h), or null when the real
+/// one (or none) is loaded.
+size_t (*fakeTensorMaps())(FakeTensorMap *) {
+  return reinterpret_cast<size_t (*)(FakeTensorMap *)>(
+      driverSymbol("fake_cuda_tensor_maps"));
 }
 
 #define REQUIRE_CUDA()                                                         \
   do {                                                                         \
     if (!haveCudaDevice())                                                     \
       GTEST_SKIP() << "no CUDA device";                                        \
+  } while (0)
+
+/// A device whose driver encodes tensor maps (CUDA 12.0 or later).
+#define REQUIRE_TENSOR_MAPS()                                                  \
+  do {                                                                         \
+    REQUIRE_CUDA();                                                            \
+    if (!driverSymbol("cuTensorMapEncodeTiled"))                               \
+      GTEST_SKIP() << "the CUDA driver lacks cuTensorMapEncodeTiled";          \
   } while (0)
 
 void expectError(const Outcome &o, tessera_status_code_t code,
@@ -322,7 +357,7 @@ void expectError(const Outcome &o, tessera_status_code_t code,
 TEST_F(GpuModuleTest, LoadsAndListsWithoutCuda) {
   tessera_module_t m = module.get();
   EXPECT_STREQ(tessera_module_target(m), "sm_80");
-  ASSERT_EQ(tessera_module_function_count(m), 13u);
+  ASSERT_EQ(tessera_module_function_count(m), 15u);
   EXPECT_STREQ(tessera_module_function_name(m, 0), "add_one");
   size_t f = function("transpose");
   tessera_value_info_t info;
@@ -428,6 +463,23 @@ TEST_F(GpuModuleTest, GridsAndScalarsAreCheckedBeforeDeviceWork) {
               "1'): 's0*s0*s0*s0' overflows 64-bit integers (with s0=70000)");
 }
 
+TEST_F(GpuModuleTest, TensorMapRowsAreCheckedBeforeDeviceWork) {
+  // TMA reads rows in 16-byte units: 7 bf16 elements are 14 bytes.
+  TensorPtr a = fakeDevice(TESSERA_DTYPE_BF16, {4, 7});
+  std::vector<TensorPtr> results;
+  expectError(invoke("tensor_map_rank2", {a.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'tensor_map_rank2': launch 'tensor_map_bytes': param "
+              "0 'tmap:a:64x128': the rows of the tensor are 14 bytes (7 bf16 "
+              "elements), not a multiple of 16 (TMA reads rows in 16-byte "
+              "units)");
+  TensorPtr b = fakeDevice(TESSERA_DTYPE_F16, {2, 3, 12});
+  expectError(invoke("tensor_map_rank3", {b.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "param 0 'tmap:a:32x16': the rows of the tensor are 24 bytes (12 "
+              "f16 elements)");
+}
+
 TEST_F(GpuModuleTest, WithoutCudaInvokeIsUnavailable) {
   if (haveCudaDevice())
     GTEST_SKIP() << "this machine has a CUDA device";
@@ -485,6 +537,70 @@ TEST_F(GpuModuleTest, DeviceTensorsInDeviceTensorsOut) {
     for (size_t i = 0; i < in.size(); ++i)
       ASSERT_EQ(out[i], 2 * in[i] + 1.0f) << i;
   }
+}
+
+TEST_F(GpuModuleTest, InvokeIntoWritesCallerTensors) {
+  REQUIRE_CUDA();
+  auto live = fakeLiveAllocations();
+  TensorPtr a = ramp(300), b = ramp(300);
+  TensorPtr da = copyTo(a.get(), TESSERA_DEVICE_CUDA);
+  TensorPtr db = copyTo(b.get(), TESSERA_DEVICE_CUDA);
+  TensorPtr y = copyTo(ramp(300).get(), TESSERA_DEVICE_CUDA);
+  size_t before = live ? live() : 0;
+  std::vector<tessera_tensor_t> args = {da.get(), db.get()};
+  tessera_tensor_t outputs[] = {y.get()};
+  Outcome o = take(tessera_module_invoke_into(module.get(),
+                                              function("add_both"),
+                                              args.data(), 2, outputs, 1,
+                                              nullptr));
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  // Nothing was allocated for the result (the fake driver counts).
+  if (live)
+    EXPECT_EQ(live(), before);
+  std::vector<float> out = valuesOf<float>(y.get());
+  std::vector<float> in = valuesOf<float>(a.get());
+  ASSERT_EQ(out.size(), 300u);
+  for (size_t i = 0; i < in.size(); ++i)
+    ASSERT_EQ(out[i], 2 * in[i] + 1.0f) << i;
+}
+
+TEST_F(GpuModuleTest, InvokeIntoChecksTheOutputs) {
+  TensorPtr x = fakeDevice(TESSERA_DTYPE_F32, {10});
+  TensorPtr wrongShape = fakeDevice(TESSERA_DTYPE_F32, {11});
+  TensorPtr wrongDtype = fakeDevice(TESSERA_DTYPE_F16, {10});
+  TensorPtr wrongRank = fakeDevice(TESSERA_DTYPE_F32, {10, 1});
+  TensorPtr host = ramp(10);
+  size_t f = function("add_one");
+  auto into = [&](tessera_tensor_t output, size_t count = 1) {
+    tessera_tensor_t args[] = {x.get()};
+    tessera_tensor_t outputs[] = {output};
+    return take(tessera_module_invoke_into(module.get(), f, args, 1, outputs,
+                                           count, nullptr));
+  };
+  expectError(into(wrongShape.get()), TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'add_one': output 0 ('y'): shape is [11], expected "
+              "[10]");
+  expectError(into(wrongRank.get()), TESSERA_STATUS_INVALID_ARGUMENT,
+              "output 0 ('y'): shape is [10x1], expected [10]");
+  expectError(into(wrongDtype.get()), TESSERA_STATUS_INVALID_ARGUMENT,
+              "output 0 ('y'): dtype is f16, expected f32");
+  expectError(into(host.get()), TESSERA_STATUS_INVALID_ARGUMENT,
+              "output 0 ('y') is a host tensor; results are written on the "
+              "device");
+  expectError(into(nullptr), TESSERA_STATUS_INVALID_ARGUMENT,
+              "output 0 ('y') is NULL");
+  expectError(into(x.get(), 2), TESSERA_STATUS_INVALID_ARGUMENT,
+              "got room for 2");
+  tessera_tensor_t args[] = {x.get()};
+  expectError(take(tessera_module_invoke_into(module.get(), f, args, 1,
+                                              nullptr, 1, nullptr)),
+              TESSERA_STATUS_INVALID_ARGUMENT, "'outputs' is NULL");
+  // Host arguments are refused as for tessera_module_invoke_async.
+  tessera_tensor_t hostArgs[] = {host.get()};
+  tessera_tensor_t outputs[] = {x.get()};
+  expectError(take(tessera_module_invoke_into(module.get(), f, hostArgs, 1,
+                                              outputs, 1, nullptr)),
+              TESSERA_STATUS_INVALID_ARGUMENT, "takes device tensors");
 }
 
 TEST_F(GpuModuleTest, VariantsFollowTheirConditions) {
@@ -586,6 +702,117 @@ TEST_F(GpuModuleTest, KernelParametersFollowTheSpec) {
   // i64 3e12.
   EXPECT_EQ(valuesOf<int64_t>(results[0].get()),
             (std::vector<int64_t>{1, 0, 3, 5, 5, 1, 18, 3000000000000}));
+}
+
+TEST_F(GpuModuleTest, TensorMapsReachTheKernel) {
+  REQUIRE_TENSOR_MAPS();
+  // The kernel writes the 128 bytes it received, then the parameter after
+  // them. What the bytes say is the driver's business (see
+  // TensorMapsFollowTheSpec for the fake driver's).
+  TensorPtr a2 = hostTensor(TESSERA_DTYPE_BF16, {100, 200},
+                            std::vector<uint16_t>(100 * 200).data());
+  TensorPtr a3 = hostTensor(TESSERA_DTYPE_F16, {3, 40, 64},
+                            std::vector<uint16_t>(3 * 40 * 64).data());
+  TensorPtr d2 = copyTo(a2.get(), TESSERA_DEVICE_CUDA);
+  TensorPtr d3 = copyTo(a3.get(), TESSERA_DEVICE_CUDA);
+  struct Case {
+    const char *function;
+    tessera_tensor_t arg;
+    int64_t marker;
+  };
+  for (Case c : {Case{"tensor_map_rank2", a2.get(), 100200},
+                 Case{"tensor_map_rank2", d2.get(), 100200},
+                 Case{"tensor_map_rank3", a3.get(), 64},
+                 Case{"tensor_map_rank3", d3.get(), 64}}) {
+    SCOPED_TRACE(c.function);
+    std::vector<TensorPtr> results;
+    Outcome o = invoke(c.function, {c.arg}, results);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    std::vector<int64_t> words = valuesOf<int64_t>(results[0].get());
+    ASSERT_EQ(words.size(), 17u);
+    EXPECT_NE(words, std::vector<int64_t>(17, 0));
+    EXPECT_EQ(words[16], c.marker);
+  }
+}
+
+TEST_F(GpuModuleTest, EmptyTensorsGetZeroTensorMaps) {
+  REQUIRE_TENSOR_MAPS();
+  auto encodes = fakeTensorMaps();
+  size_t before = encodes ? encodes(nullptr) : 0;
+  for (std::vector<int64_t> dims : {std::vector<int64_t>{0, 64},
+                                    std::vector<int64_t>{5, 0}}) {
+    TensorPtr a = hostTensor(TESSERA_DTYPE_BF16, dims);
+    std::vector<TensorPtr> results;
+    Outcome o = invoke("tensor_map_rank2", {a.get()}, results);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    std::vector<int64_t> expected(17, 0);
+    expected[16] = dims[0] * 1000 + dims[1];
+    EXPECT_EQ(valuesOf<int64_t>(results[0].get()), expected);
+  }
+  if (encodes) {
+    EXPECT_EQ(encodes(nullptr), before) << "no encode for an empty tensor";
+  }
+}
+
+TEST_F(GpuModuleTest, AMisalignedTensorMapIsAnError) {
+  REQUIRE_TENSOR_MAPS();
+  // A view 8 bytes into a device tensor: its rows are 144 bytes, but TMA
+  // also needs the base 16-byte aligned.
+  TensorPtr a = hostTensor(TESSERA_DTYPE_BF16, {4, 72},
+                           std::vector<uint16_t>(4 * 72).data());
+  TensorPtr d = copyTo(a.get(), TESSERA_DEVICE_CUDA);
+  uint64_t base = tessera_tensor_device_pointer(d.get()) + 8;
+  tessera_tensor_t view = nullptr;
+  int64_t dims[2] = {3, 72};
+  ASSERT_EQ(take(tessera_tensor_wrap_device(TESSERA_DTYPE_BF16, 2, dims, base,
+                                            &view))
+                .code,
+            TESSERA_STATUS_OK);
+  TensorPtr viewPtr(view);
+  std::vector<TensorPtr> results;
+  char address[32];
+  std::snprintf(address, sizeof(address), "0x%llx",
+                static_cast<unsigned long long>(base));
+  expectError(invoke("tensor_map_rank2", {view}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              std::string("function 'tensor_map_rank2': launch "
+                          "'tensor_map_bytes': param 0 'tmap:a:64x128': the "
+                          "device address ") +
+                  address +
+                  " is not a multiple of 16 (TMA needs 16-byte aligned "
+                  "tensors)");
+}
+
+TEST_F(GpuModuleTest, AFailingTensorMapEncodeIsAStatus) {
+  REQUIRE_TENSOR_MAPS();
+  // TMA sizes stop at 2^32 elements; the fake argument is never read.
+  TensorPtr a = fakeDevice(TESSERA_DTYPE_BF16, {2, int64_t(1) << 33});
+  std::vector<TensorPtr> results;
+  expectError(invoke("tensor_map_rank2", {a.get()}, results),
+              TESSERA_STATUS_INTERNAL,
+              "function 'tensor_map_rank2': launch 'tensor_map_bytes': param 0 "
+              "'tmap:a:64x128': cuTensorMapEncodeTiled: "
+              "CUDA_ERROR_INVALID_VALUE");
+}
+
+TEST_F(GpuModuleTest, WithoutTheEncoderTensorMapLaunchesFail) {
+  REQUIRE_CUDA();
+  if (driverSymbol("cuTensorMapEncodeTiled"))
+    GTEST_SKIP() << "the CUDA driver has cuTensorMapEncodeTiled";
+  TensorPtr a = hostTensor(TESSERA_DTYPE_BF16, {4, 64},
+                           std::vector<uint16_t>(4 * 64).data());
+  std::vector<TensorPtr> results;
+  expectError(invoke("tensor_map_rank2", {a.get()}, results),
+              TESSERA_STATUS_UNAVAILABLE,
+              "function 'tensor_map_rank2': launch 'tensor_map_bytes': param 0 "
+              "'tmap:a:64x128': the CUDA driver lacks cuTensorMapEncodeTiled "
+              "(tensor maps need CUDA 12.0 or later)");
+  // Launches without a tensor map still run.
+  TensorPtr x = ramp(3);
+  Outcome o = invoke("add_one", {x.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(valuesOf<float>(results[0].get()),
+            (std::vector<float>{-2.0f, -1.5f, -1.0f}));
 }
 
 TEST_F(GpuModuleTest, DynamicSharedMemoryAbove48KiB) {
@@ -799,4 +1026,67 @@ TEST(GpuModuleCode, Sm90aRunsOnlyOnComputeCapability90) {
               "function 'add_one': the code is compiled for sm_90a, which "
               "runs only on devices of compute capability 9.0; device 0 has "
               "8.0");
+}
+
+TEST_F(GpuModuleTest, TensorMapsFollowTheSpec) {
+  REQUIRE_TENSOR_MAPS();
+  auto encodes = fakeTensorMaps();
+  if (!encodes)
+    GTEST_SKIP() << "needs the fake CUDA driver to see the encoder's "
+                    "arguments";
+  TensorPtr a2 = hostTensor(TESSERA_DTYPE_BF16, {100, 200},
+                            std::vector<uint16_t>(100 * 200).data());
+  TensorPtr a3 = hostTensor(TESSERA_DTYPE_F16, {3, 40, 64},
+                            std::vector<uint16_t>(3 * 40 * 64).data());
+  TensorPtr d2 = copyTo(a2.get(), TESSERA_DEVICE_CUDA);
+  TensorPtr d3 = copyTo(a3.get(), TESSERA_DEVICE_CUDA);
+  // Invokes `function` on the device tensor `arg`: returns the tensor map
+  // the encoder produced (once) after checking that the kernel received its
+  // 128 bytes, then the parameter after them.
+  auto run = [&](const char *function, tessera_tensor_t arg, int64_t marker) {
+    FakeTensorMap map = {};
+    size_t before = encodes(nullptr);
+    std::vector<TensorPtr> results;
+    Outcome o = invoke(function, {arg}, results);
+    EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    if (o.code != TESSERA_STATUS_OK)
+      return map;
+    EXPECT_EQ(encodes(&map), before + 1);
+    std::vector<int64_t> words = valuesOf<int64_t>(results[0].get());
+    EXPECT_EQ(words.size(), 17u);
+    if (words.size() == 17u) {
+      EXPECT_EQ(std::memcmp(words.data(), &map, sizeof(map)), 0)
+          << "the kernel received other bytes than the encoder wrote";
+      EXPECT_EQ(words[16], marker);
+    }
+    EXPECT_EQ(map.globalAddress, tessera_tensor_device_pointer(arg));
+    // Unused dimensions stay 0; every map is tiled, unswizzled in memory,
+    // swizzled 128B in shared memory, promoted to L2 in 256-byte lines and
+    // filled with zeros out of bounds.
+    EXPECT_EQ(map.interleave, 0);  // CU_TENSOR_MAP_INTERLEAVE_NONE
+    EXPECT_EQ(map.swizzle, 3);     // CU_TENSOR_MAP_SWIZZLE_128B
+    EXPECT_EQ(map.l2Promotion, 3); // CU_TENSOR_MAP_L2_PROMOTION_L2_256B
+    EXPECT_EQ(map.oobFill, 0);     // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
+    return map;
+  };
+  auto dims = [](const uint64_t *d) { return std::vector<uint64_t>(d, d + 5); };
+  auto box = [](const uint32_t *b) { return std::vector<uint32_t>(b, b + 5); };
+
+  FakeTensorMap m = run("tensor_map_rank2", d2.get(), 100200);
+  EXPECT_EQ(m.dataType, 9); // CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+  EXPECT_EQ(m.rank, 2);
+  EXPECT_EQ(dims(m.globalDim), (std::vector<uint64_t>{200, 100, 0, 0, 0}));
+  EXPECT_EQ(std::vector<uint64_t>(m.globalStrides, m.globalStrides + 4),
+            (std::vector<uint64_t>{400, 0, 0, 0}));
+  EXPECT_EQ(box(m.boxDim), (std::vector<uint32_t>{64, 128, 0, 0, 0}));
+  EXPECT_EQ(box(m.elementStrides), (std::vector<uint32_t>{1, 1, 0, 0, 0}));
+
+  m = run("tensor_map_rank3", d3.get(), 64);
+  EXPECT_EQ(m.dataType, 6); // CU_TENSOR_MAP_DATA_TYPE_FLOAT16
+  EXPECT_EQ(m.rank, 3);
+  EXPECT_EQ(dims(m.globalDim), (std::vector<uint64_t>{64, 40, 3, 0, 0}));
+  EXPECT_EQ(std::vector<uint64_t>(m.globalStrides, m.globalStrides + 4),
+            (std::vector<uint64_t>{128, 5120, 0, 0}));
+  EXPECT_EQ(box(m.boxDim), (std::vector<uint32_t>{32, 16, 1, 0, 0}));
+  EXPECT_EQ(box(m.elementStrides), (std::vector<uint32_t>{1, 1, 1, 0, 0}));
 }

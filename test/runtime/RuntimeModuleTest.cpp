@@ -713,6 +713,22 @@ TEST_F(ModuleTest, InvokeAsyncOfACpuModuleIsInvoke) {
   EXPECT_EQ(o.message, "tessera_module_invoke_async: 'module' is NULL");
 }
 
+TEST_F(ModuleTest, InvokeIntoNeedsAGpuModule) {
+  TensorPtr a = makeF32({1, 4}, {1, 2, 3, 4});
+  TensorPtr out = makeF32({1, 4}, {0, 0, 0, 0});
+  tessera_tensor_t args[] = {a.get(), a.get()};
+  tessera_tensor_t outputs[] = {out.get()};
+  Outcome o = take(tessera_module_invoke_into(module.get(), function("add"),
+                                              args, 2, outputs, 1, nullptr));
+  EXPECT_EQ(o.code, TESSERA_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(o.message, "tessera_module_invoke_into: the module targets cpu; "
+                       "results in caller memory need a GPU module (use "
+                       "tessera_module_invoke)");
+  o = take(tessera_module_invoke_into(nullptr, 0, args, 2, outputs, 1,
+                                      nullptr));
+  EXPECT_EQ(o.message, "tessera_module_invoke_into: 'module' is NULL");
+}
+
 TEST_F(ModuleTest, SymbolsBindAcrossDimensionsOfOneArgument) {
   // transpose takes s0xs1: any two sizes; they come back swapped.
   auto a = makeF32({1, 7}, {1, 2, 3, 4, 5, 6, 7});

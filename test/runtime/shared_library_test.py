@@ -50,7 +50,7 @@ lib.tessera_status_free(status)
 for name in ["tessera_cuda_device_count", "tessera_tensor_wrap_device",
              "tessera_tensor_allocate_device", "tessera_tensor_copy_to",
              "tessera_tensor_device_pointer", "tessera_module_invoke",
-             "tessera_module_invoke_async"]:
+             "tessera_module_invoke_async", "tessera_module_invoke_into"]:
     getattr(lib, name)
 
 # The C++ internals are not exported.

@@ -221,6 +221,22 @@ tessera_status_t tessera_module_invoke_async(tessera_module_t module,
                                              size_t result_count,
                                              void *stream);
 
+/** tessera_module_invoke_async into caller-owned results: `outputs` are
+ * device tensors of the results' dtypes and shapes (INVALID_ARGUMENT names
+ * the first that is not, before any device work), and the function writes
+ * them on `stream`; nothing is allocated for results, and nothing is
+ * returned. With memory pools (or without temporaries) the call never
+ * synchronizes, so it can run back to back like a cuBLAS call and be
+ * captured in a CUDA graph. GPU modules only (INVALID_ARGUMENT for a CPU
+ * module). */
+tessera_status_t tessera_module_invoke_into(tessera_module_t module,
+                                            size_t function,
+                                            const tessera_tensor_t *args,
+                                            size_t arg_count,
+                                            const tessera_tensor_t *outputs,
+                                            size_t output_count,
+                                            void *stream);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

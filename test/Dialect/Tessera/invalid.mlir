@@ -670,6 +670,46 @@ func.func @schedule_8(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?
 
 // -----
 
+func.func @schedule_mma(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'mma' must be "mma_sync" or "wgmma", got "hmma"}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, mma = "hmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_wgmma_warps(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'warps' of a wgmma schedule must be a multiple of 4 and at least 8 (a producer warpgroup and a consumer), got 4}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_wgmma_block_m(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_m' of a wgmma schedule must be a multiple of 64 x 2 consumer warpgroups, got 64}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 12, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_wgmma_block_n(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_n' of a wgmma schedule must be 64, 128, 192 or 256, got 96}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 96, block_k = 64, stages = 2, warps = 12, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_wgmma_split_k(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'split_k' must be 1 in a wgmma schedule, got 2}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 2, warps = 12, split_k = 2, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
 func.func @schedule_9(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
   // expected-error @+1 {{'max_m' must be >= 0 (0: unbounded), got -1}}
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, max_m = -1>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>

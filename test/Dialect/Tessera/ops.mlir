@@ -15,9 +15,9 @@ func.func @matmul_plain(%a: tensor<128x64xf32>, %b: tensor<64x32xf32>) -> tensor
 // Schedules print their defaults (cluster, swizzle, split_k, max_m) only
 // when they differ.
 // CHECK-LABEL: func @matmul_schedules
-// CHECK: schedules = [#tessera.schedule<block_m = 64, block_n = 128, block_k = 128, stages = 4, warps = 8, split_k = 2, max_m = 64>, #tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 4, warps = 12, cluster_m = 2, swizzle = 8>]
+// CHECK: schedules = [#tessera.schedule<block_m = 64, block_n = 128, block_k = 128, stages = 4, warps = 8, split_k = 2, max_m = 64>, #tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 4, warps = 12, cluster_m = 2, swizzle = 8, mma = "wgmma">]
 func.func @matmul_schedules(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
-  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 128, block_k = 128, stages = 4, warps = 8, split_k = 2, max_m = 64>, #tessera.schedule<warps = 12, block_m = 128, block_n = 256, block_k = 64, stages = 4, cluster_m = 2, cluster_n = 1, swizzle = 8>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 128, block_k = 128, stages = 4, warps = 8, split_k = 2, max_m = 64>, #tessera.schedule<warps = 12, block_m = 128, block_n = 256, block_k = 64, stages = 4, cluster_m = 2, cluster_n = 1, swizzle = 8, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
 }
 

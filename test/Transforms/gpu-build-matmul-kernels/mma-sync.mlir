@@ -29,15 +29,16 @@ func.func @split_k(%x: tensor<16x4096xbf16>, %w: tensor<1024x4096xbf16>) -> tens
 }
 
 // CHECK: gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">]
-// The decode-class kernel: 4 warps, a 4-stage cp.async ring.
+// The decode-class kernel: 4 warps, a 6-stage cp.async ring of 128-wide K
+// steps.
 // CHECK: gpu.func @[[SMALL]](%{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xf32>) kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-SAME: tessera.shared_memory = 38912
+// CHECK-SAME: tessera.shared_memory = 113664
 // CHECK: gpu.dynamic_shared_memory
 // CHECK: nvgpu.device_async_copy {{.*}}, 8, %{{.*}} {bypassL1}
 // CHECK: nvgpu.device_async_create_group
 // CHECK: scf.for
-// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 2 : i32}
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 4 : i32}
 // CHECK: gpu.barrier
 // CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false}
 // B is [K, N]: its fragments load transposed.

@@ -7,3 +7,11 @@ func.func @too_much_shared_memory(%a: tensor<64x64xf16>, %b: tensor<64x64xf16>) 
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 5, warps = 8>]} : tensor<64x64xf16>, tensor<64x64xf16> -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+func.func @wgmma_on_ampere(%a: tensor<64x64xf16>, %b: tensor<64x64xf16>) -> tensor<64x64xf32> {
+  // expected-error @below {{does not fit sm_80: wgmma needs sm_90a}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 4, warps = 12, mma = "wgmma">]} : tensor<64x64xf16>, tensor<64x64xf16> -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}

@@ -9,7 +9,7 @@ func.func @f32(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<64x64xf32
 // -----
 
 func.func @fp8(%a: tensor<64x64xf8E4M3FN>, %b: tensor<64x64xf8E4M3FN>) -> tensor<64x64xf32> {
-  // expected-error @below {{has 'f8E4M3FN' operands 'a' and 'b': sm_90a tensor-core GEMMs take bf16 or f16 (fp8 needs the sm_90a wgmma kernels, which are not implemented yet)}}
+  // expected-error @below {{has 'f8E4M3FN' operands 'a' and 'b': sm_90a tensor-core GEMMs take bf16 or f16 (the wgmma kernel has no fp8 variant yet)}}
   %0 = tessera.matmul %a, %b : tensor<64x64xf8E4M3FN>, tensor<64x64xf8E4M3FN> -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
@@ -33,7 +33,31 @@ func.func @warp_tiles(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<
 // -----
 
 func.func @cluster(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<64x64xf32> {
-  // expected-error @below {{thread block clusters need the wgmma kernels, which are not implemented yet}}
+  // expected-error @below {{thread block clusters are not implemented yet}}
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 32, stages = 2, warps = 4, cluster_m = 2>]} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @wgmma_unaligned(%a: tensor<64x20xbf16>, %b: tensor<20x64xbf16>) -> tensor<64x64xf32> {
+  // expected-error @below {{TMA needs operands whose contiguous dimension is a static multiple of 8 elements}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 4, warps = 12, mma = "wgmma">]} : tensor<64x20xbf16>, tensor<20x64xbf16> -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @wgmma_block_k(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<64x64xf32> {
+  // expected-error @below {{block_k must fill a 128-byte swizzled row (64 elements)}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 32, stages = 4, warps = 12, mma = "wgmma">]} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @wgmma_shared_memory(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<64x64xf32> {
+  // expected-error @below {{its pipeline needs 281680 bytes of shared memory, more than the 232448 available}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 5, warps = 12, mma = "wgmma">]} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }

@@ -1,37 +1,41 @@
 // RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_90a | FileCheck %s
 
-// Large square: 128 x 128 x 64 tiles, 3 stages, 8 warps, rasterized in
+// Large square: wgmma, 256 x 128 x 64 tiles for a producer and two consumer
+// warpgroups, as many stages (4) as shared memory holds, rasterized in
 // groups of 8 block rows.
 // CHECK-LABEL: func.func @square
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 3, warps = 8, swizzle = 8>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
 func.func @square(%a: tensor<4096x4096xbf16>, %b: tensor<4096x4096xbf16>) -> tensor<4096x4096xbf16> {
   %0 = tessera.matmul %a, %b : tensor<4096x4096xbf16>, tensor<4096x4096xbf16> -> tensor<4096x4096xbf16>
   return %0 : tensor<4096x4096xbf16>
 }
 
 // Decode (M = 16): 64 tiles 64 wide would leave SMs idle, so 128 tiles
-// 32 wide; enough of the 132 SMs work that K is not split.
+// 32 wide with 128-wide K steps 6 deep; enough of the 132 SMs work that K
+// is not split.
 // CHECK-LABEL: func.func @decode
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 32, block_k = 64, stages = 4, warps = 4>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 32, block_k = 128, stages = 6, warps = 4>]
 func.func @decode(%x: tensor<16x4096xf16>, %w: tensor<4096x4096xf16>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf16>, tensor<4096x4096xf16> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>
 }
 
-// Dynamic M (tokens): one schedule per M class, picked at launch. The
-// decode class has 224 tiles of N: no split.
+// Dynamic M (tokens): one schedule per M class, picked at launch: mma.sync
+// for decode (224 tiles of N: no split), wgmma above (M <= 256: 112 tiles of
+// 256 x 128 fill 85% of the SMs).
 // CHECK-LABEL: func.func @tokens
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, max_m = 64>, #tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 3, warps = 8, swizzle = 8>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, max_m = 64>, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, max_m = 256, mma = "wgmma">, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
 func.func @tokens(%x: tensor<?x4096xbf16>, %w: tensor<14336x4096xbf16>) -> tensor<?x14336xbf16> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<?x4096xbf16>, tensor<14336x4096xbf16> -> tensor<?x14336xbf16>
   return %0 : tensor<?x14336xbf16>
 }
 
-// Narrow N takes 64-wide tiles (and 32 tiles split K 4 ways); a pinned
-// schedule is kept as written.
+// B's rows (17 elements) are no 16-byte multiple, so TMA cannot load it:
+// mma.sync. Narrow N takes 64-wide tiles (and 32 tiles split K 4 ways); a
+// pinned schedule is kept as written.
 // CHECK-LABEL: func.func @narrow_and_pinned
 // CHECK: schedules = [#tessera.schedule<block_m = 128, block_n = 64, block_k = 64, stages = 3, warps = 8, swizzle = 8, split_k = 4>]
 // CHECK: schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4>]
@@ -39,4 +43,13 @@ func.func @narrow_and_pinned(%a: tensor<4096x1024xbf16>, %b: tensor<1024x17xbf16
   %0 = tessera.matmul %a, %b : tensor<4096x1024xbf16>, tensor<1024x17xbf16> -> tensor<4096x17xf32>
   %1 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4>]} : tensor<4096x1024xbf16>, tensor<1024x17xbf16> -> tensor<4096x17xf32>
   return %0, %1 : tensor<4096x17xf32>, tensor<4096x17xf32>
+}
+
+// M = 128, N = 4096: no tile fills the SMs (128 x 64 gives 64 tiles), so the
+// smallest, 8 stages deep. Transposed operands take wgmma too.
+// CHECK-LABEL: func.func @prefill_transposed
+// CHECK: schedules = [#tessera.schedule<block_m = 128, block_n = 64, block_k = 64, stages = 8, warps = 12, swizzle = 8, mma = "wgmma">]
+func.func @prefill_transposed(%a: tensor<4096x128xf16>, %b: tensor<4096x4096xf16>) -> tensor<128x4096xf16> {
+  %0 = tessera.matmul %a, %b {transpose_a, transpose_b} : tensor<4096x128xf16>, tensor<4096x4096xf16> -> tensor<128x4096xf16>
+  return %0 : tensor<128x4096xf16>
 }

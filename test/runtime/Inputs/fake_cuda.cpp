@@ -11,8 +11,12 @@
 // not tested here.
 //
 // FAKE_CUDA_CC=80 makes the device compute capability 8.0 (default 9.0).
+// Built with FAKE_CUDA_NO_TENSOR_MAPS defined, it is a driver older than
+// CUDA 12.0: one without cuTensorMapEncodeTiled.
 //
 //===----------------------------------------------------------------------===//
+
+#include "fake_cuda.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -62,6 +66,8 @@ std::mutex mutex;
 std::map<uintptr_t, size_t> live;         // device allocations
 std::set<Module *> modules;
 std::set<Stream *> streams;
+size_t tensorMaps = 0;                    // successful encodes
+FakeTensorMap lastTensorMap;
 
 bool inLive(uintptr_t p, size_t bytes) {
   std::lock_guard<std::mutex> lock(mutex);
@@ -219,6 +225,17 @@ void sum(Launch &l) {
   });
 }
 
+// Parameter 0 is the 128 bytes of a tensor map.
+void tensorMapBytes(Launch &l) {
+  int64_t words[16];
+  std::memcpy(words, l.params[0], sizeof(words));
+  l.forEachThread([&](int64_t, int64_t, unsigned) {
+    for (int k = 0; k < 16; ++k)
+      *l.at<int64_t>(2, l.i64(3) + k * l.i64(5)) = words[k];
+    *l.at<int64_t>(2, l.i64(3) + 16 * l.i64(5)) = l.i64(6);
+  });
+}
+
 void describe(Launch &l) {
   l.forEachThread([&](int64_t, int64_t, unsigned) {
     int64_t values[8] = {l.i64(0) == l.i64(1), l.i64(2), l.i64(3), l.i64(4),
@@ -235,7 +252,8 @@ struct Kernel {
 const Kernel kKernels[] = {{"add_one", addOne},       {"fill", fill},
                            {"accumulate", accumulate}, {"transpose", transpose},
                            {"smem_double", smemDouble}, {"sum", sum},
-                           {"describe", describe}};
+                           {"describe", describe},
+                           {"tensor_map_bytes", tensorMapBytes}};
 } // namespace
 
 extern "C" {
@@ -244,6 +262,13 @@ extern "C" {
 size_t fake_cuda_live_allocations() {
   std::lock_guard<std::mutex> lock(mutex);
   return live.size();
+}
+
+size_t fake_cuda_tensor_maps(FakeTensorMap *last) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (last && tensorMaps)
+    *last = lastTensorMap;
+  return tensorMaps;
 }
 
 CUresult cuInit(unsigned) { return kSuccess; }
@@ -492,6 +517,69 @@ CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t bytes,
   return checkStream(stream) ? cuMemsetD8_v2(dst, value, bytes)
                              : kInvalidHandle;
 }
+
+#ifndef FAKE_CUDA_NO_TENSOR_MAPS
+/// Checks what cuda.h documents for cuTensorMapEncodeTiled (for the data
+/// types of whole bytes and the swizzles up to 128B), then writes the
+/// arguments as the descriptor (fake_cuda.h).
+CUresult cuTensorMapEncodeTiled(FakeTensorMap *map, int dataType,
+                                uint32_t rank, void *address,
+                                const uint64_t *globalDim,
+                                const uint64_t *globalStrides,
+                                const uint32_t *boxDim,
+                                const uint32_t *elementStrides, int interleave,
+                                int swizzle, int l2Promotion, int oobFill) {
+  // Bytes per element of the CUtensorMapDataType values 0 (UINT8) to 12
+  // (TFLOAT32_FTZ).
+  static const uint64_t kElementBytes[] = {1, 2, 4, 4, 8, 8, 2,
+                                           4, 8, 2, 4, 4, 4};
+  if (!current)
+    return kInvalidContext;
+  if (!map || reinterpret_cast<uintptr_t>(map) % 64 != 0 || dataType < 0 ||
+      dataType > 12 || rank < 1 || rank > 5 || !address ||
+      reinterpret_cast<uintptr_t>(address) % 16 != 0 || !globalDim ||
+      (rank > 1 && !globalStrides) || !boxDim || !elementStrides ||
+      interleave < 0 || interleave > 2 || (interleave != 0 && rank < 3) ||
+      swizzle < 0 || swizzle > 3 || l2Promotion < 0 || l2Promotion > 3 ||
+      oobFill < 0 || oobFill > 1 || (oobFill == 1 && dataType < 6))
+    return kInvalidValue;
+  uint64_t elementBytes = kElementBytes[dataType];
+  for (uint32_t i = 0; i < rank; ++i) {
+    if (globalDim[i] == 0 || globalDim[i] > (uint64_t(1) << 32) ||
+        boxDim[i] == 0 || boxDim[i] > 256 || elementStrides[i] == 0 ||
+        elementStrides[i] > 8)
+      return kInvalidValue;
+    if (i + 1 < rank && (globalStrides[i] % 16 != 0 ||
+                         globalStrides[i] >= (uint64_t(1) << 40)))
+      return kInvalidValue;
+  }
+  uint64_t innerBytes = boxDim[0] * elementBytes;
+  if (interleave == 0 && innerBytes % 16 != 0)
+    return kInvalidValue;
+  if (interleave == 0 && swizzle != 0 && innerBytes > (16u << swizzle))
+    return kInvalidValue;
+  FakeTensorMap m = {};
+  m.globalAddress = reinterpret_cast<uintptr_t>(address);
+  for (uint32_t i = 0; i < rank; ++i) {
+    m.globalDim[i] = globalDim[i];
+    if (i + 1 < rank)
+      m.globalStrides[i] = globalStrides[i];
+    m.boxDim[i] = boxDim[i];
+    m.elementStrides[i] = elementStrides[i];
+  }
+  m.dataType = static_cast<uint8_t>(dataType);
+  m.rank = static_cast<uint8_t>(rank);
+  m.interleave = static_cast<uint8_t>(interleave);
+  m.swizzle = static_cast<uint8_t>(swizzle);
+  m.l2Promotion = static_cast<uint8_t>(l2Promotion);
+  m.oobFill = static_cast<uint8_t>(oobFill);
+  *map = m;
+  std::lock_guard<std::mutex> lock(mutex);
+  ++tensorMaps;
+  lastTensorMap = m;
+  return kSuccess;
+}
+#endif
 
 CUresult cuStreamCreate(Stream **stream, unsigned) {
   if (!current)

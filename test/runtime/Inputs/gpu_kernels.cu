@@ -93,3 +93,19 @@ extern "C" __global__ void describe(const float *allocated, const float *aligned
   o[6] = i32Value;
   o[7] = i64Value;
 }
+
+// A TMA descriptor as the runtime passes a `tmap:` parameter: 128 bytes by
+// value, which nvcc declares `.param .align 64 .b8 [128]` like a CUtensorMap.
+struct alignas(64) TensorMap {
+  unsigned long long words[16];
+};
+
+// Writes the 16 words of the tensor map it received, then `marker` (the
+// parameter after the 128 bytes), into out (a memref<17xi64>).
+extern "C" __global__ void tensor_map_bytes(const TensorMap map,
+                                            MEMREF1(long long, out),
+                                            long long marker) {
+  for (int k = 0; k < 16; ++k)
+    out[outOffset + k * outStride] = map.words[k];
+  out[outOffset + 16 * outStride] = marker;
+}

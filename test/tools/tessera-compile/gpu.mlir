@@ -15,13 +15,37 @@
 // PTX: .visible .entry tessera_matmul_0(
 // PTX: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
 // PTX: cp.async.commit_group;
-// PTX: cp.async.wait_group 2;
+// PTX: cp.async.wait_group 4;
 // PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// PTX: .visible .entry tessera_matmul_2(
-// PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// PTX: .visible .entry tessera_matmul_2_epilogue(
+// On sm_90a, M > 64 runs the wgmma kernels (two M classes): TMA descriptors
+// by value, mbarriers, the producer's bulk tensor copies, the consumers'
+// wgmma.
+// SM90A: .visible .entry tessera_matmul_1(
+// SM90A-NEXT: .param .align 64 .b8 tessera_matmul_1_param_0[128],
+// SM90A-NEXT: .param .align 64 .b8 tessera_matmul_1_param_1[128],
+// SM90A: .maxntid 384, 1, 1
+// SM90A: .minnctapersm 1
+// SM90A: mbarrier.init.shared.b64
+// SM90A: fence.proxy.async.shared::cta;
+// SM90A: setmaxnreg.inc.sync.aligned.u32 224;
+// SM90A: mbarrier.try_wait.parity.shared.b64
+// SM90A: wgmma.fence.sync.aligned;
+// SM90A: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// SM90A: wgmma.commit_group.sync.aligned;
+// SM90A: wgmma.wait_group.sync.aligned 1;
+// SM90A: setmaxnreg.dec.sync.aligned.u32 56;
+// SM90A: mbarrier.arrive.expect_tx.shared.b64
+// SM90A: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// SM90A: .visible .entry tessera_matmul_2(
+// SM90A: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// SM90A: .visible .entry tessera_matmul_3(
+// SM90A: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// SM90A: .visible .entry tessera_matmul_3_epilogue(
+// SM80: .visible .entry tessera_matmul_2(
+// SM80: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// SM80: .visible .entry tessera_matmul_2_epilogue(
 // PTX: ex2.approx.f32
 
 // LIST: function project

@@ -1,0 +1,93 @@
+//===- GpuMatmulKernels.h - Shared pieces of the matmul kernel builders ---===//
+//
+// tessera-gpu-build-matmul-kernels builds two kernel families: mma.sync
+// (GpuMatmulKernels.cpp, sm_80 and later) and wgmma (GpuWgmmaKernel.cpp,
+// sm_90a). Both read this configuration, place thread blocks the same way
+// and finish results with the same epilogue.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_PASSES_GPUMATMULKERNELS_H
+#define TESSERA_PASSES_GPUMATMULKERNELS_H
+
+#include "dialects/Tessera/TesseraOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir::tessera::gpu_matmul {
+
+/// What schedules and kernels need to know about a target: SM count,
+/// shared memory per block, and whether it has wgmma and TMA.
+struct GpuTarget {
+  int64_t numSMs;
+  int64_t sharedMemoryBytes;
+  bool wgmma;
+};
+
+/// sm_90a (H100 SXM) or sm_80 (A100); nullopt for other names.
+std::optional<GpuTarget> getGpuTarget(StringRef name);
+
+/// Everything a kernel's code depends on.
+struct KernelConfig {
+  int64_t blockM, blockN, blockK, stages, warps, swizzle, splitK;
+  bool wgmma;
+  /// wgmma kernels are persistent: at most this many blocks (the SMs).
+  int64_t maxBlocks;
+  int64_t warpsM, warpsN; // mma.sync warp grid
+  Type element;           // bf16 or f16
+  Type output;            // f32, bf16 or f16
+  Type biasElement;       // null without bias
+  bool transposeA, transposeB;
+  /// mma.sync, 16-byte rows: cp.async; otherwise element loads.
+  bool asyncCopyA, asyncCopyB;
+  int64_t rankA, rankB, rankC;
+  float alpha;
+  Epilogue epilogue;
+
+  int64_t tileM() const { return blockM / warpsM; }
+  int64_t tileN() const { return blockN / warpsN; }
+  /// mma.sync shared-memory tiles, padded by 8 elements (16 bytes) per row
+  /// so that the 8 rows an ldmatrix reads fall in different banks.
+  int64_t aRows() const { return transposeA ? blockK : blockM; }
+  int64_t aCols() const { return (transposeA ? blockM : blockK) + 8; }
+  int64_t bRows() const { return transposeB ? blockN : blockK; }
+  int64_t bCols() const { return (transposeB ? blockK : blockN) + 8; }
+  int64_t stageElements() const {
+    return aRows() * aCols() + bRows() * bCols();
+  }
+  /// wgmma: consumer warpgroups and the rows each computes.
+  int64_t consumers() const { return warps / 4 - 1; }
+  int64_t consumerRows() const { return blockM / consumers(); }
+  int64_t sharedMemoryBytes() const;
+};
+
+/// Shared memory of a wgmma kernel: a `stages`-deep ring of A and B tiles
+/// with a full and an empty mbarrier per stage, each consumer warp's
+/// epilogue staging rows (16 x 64 elements of `outputBytes`, padded by 16
+/// bytes) and 1 KiB to align the ring to the 128-byte swizzle's period.
+int64_t getWgmmaSharedMemoryBytes(int64_t blockM, int64_t blockN,
+                                  int64_t blockK, int64_t stages,
+                                  int64_t warps, int64_t elementBytes,
+                                  int64_t outputBytes);
+
+/// The (row, column) origin of tile `linear` (an index value) of an M x N
+/// result: tiles are walked in groups of `swizzle` tile rows so that
+/// consecutive ones share B panels in L2.
+std::pair<Value, Value> placeTile(ImplicitLocOpBuilder &b,
+                                  const KernelConfig &c, Value M, Value N,
+                                  Value linear);
+
+/// alpha, bias[n], the activation and the output cast of one f32 result.
+Value finishElement(ImplicitLocOpBuilder &b, const KernelConfig &c, Value v,
+                    Value bias, Value n);
+
+/// The sm_90a kernel of `c` (see GpuWgmmaKernel.cpp). Its first two
+/// arguments are the TMA descriptors of A and B, passed by value; the
+/// function lists their boxes in `tessera.tensor_maps`.
+gpu::GPUFuncOp buildWgmmaKernel(ImplicitLocOpBuilder &b,
+                                const KernelConfig &c, StringRef name);
+
+} // namespace mlir::tessera::gpu_matmul
+
+#endif // TESSERA_PASSES_GPUMATMULKERNELS_H

@@ -1,0 +1,89 @@
+// RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_90a --tessera-gpu-build-matmul-kernels=target=sm_90a | FileCheck %s
+
+// Dynamic M: the decode class takes mma.sync, M <= 256 and larger M wgmma.
+// CHECK-LABEL: func.func @tokens
+// CHECK: tessera.matmul
+// CHECK-SAME: tessera.kernels = [@[[DECODE:tessera_matmul_[0-9]+]], @[[WGMMA:tessera_matmul_[0-9]+]], @[[LARGE:tessera_matmul_[0-9]+]]]
+func.func @tokens(%x: tensor<?x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor<?x4096xbf16> {
+  %0 = tessera.matmul %x, %w : tensor<?x4096xbf16>, tensor<4096x4096xbf16> -> tensor<?x4096xbf16>
+  return %0 : tensor<?x4096xbf16>
+}
+
+// Both operands transposed, batched with bias and an epilogue.
+// CHECK-LABEL: func.func @transposed
+// CHECK: tessera.kernels = [@[[TRANSPOSED:tessera_matmul_[0-9]+]]]
+func.func @transposed(%a: tensor<2x256x384xf16>, %b: tensor<2x512x256xf16>, %bias: tensor<512xf32>) -> tensor<2x384x512xf32> {
+  %0 = tessera.matmul %a, %b, %bias {transpose_a, transpose_b, epilogue = #tessera.epilogue<relu>, alpha = 2.0 : f32} : tensor<2x256x384xf16>, tensor<2x512x256xf16>, tensor<512xf32> -> tensor<2x384x512xf32>
+  return %0 : tensor<2x384x512xf32>
+}
+
+// CHECK: gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
+// The wgmma kernels address one 1 KiB-aligned extern shared array.
+// CHECK: llvm.mlir.global external @tessera_wgmma_smem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
+// CHECK: gpu.func @[[DECODE]](%{{.*}}: memref<?x?xbf16>
+// CHECK: nvvm.mma.sync
+
+// The M <= 256 class: 128 x 64 tiles. TMA descriptors first; a producer and
+// two consumer warpgroups, one block per SM; the boxes (K-contiguous A:
+// 64 x 128; N-contiguous B: 64 x 64).
+// CHECK: gpu.func @[[WGMMA]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>) kernel
+// CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
+// CHECK-SAME: nvvm.maxntid = array<i32: 384, 1, 1>
+// CHECK-SAME: nvvm.minctasm = 1 : i32
+// CHECK-SAME: tessera.max_blocks = 132 : i64
+// CHECK-SAME: tessera.shared_memory = 216192 : i64
+// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 128>, array<i64: 64, 64>]
+// CHECK: llvm.mlir.addressof @tessera_wgmma_smem : !llvm.ptr<3>
+// Eight stages: a full and an empty barrier each (1 arrive + TMA bytes; an
+// arrive from each of the 8 consumer warps).
+// CHECK-COUNT-16: nvvm.mbarrier.init %{{.*}}, %{{.*}} : !llvm.ptr<3>, i32
+// CHECK: nvvm.fence.mbarrier.init
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK: gpu.barrier
+// Producer: frees registers, walks its tiles (from its block id, by the grid
+// size), waits for a free slot, expects 24 KiB, copies an A and a B box.
+// CHECK: nvvm.setmaxregister decrease 56
+// CHECK: %[[BLOCK:.*]] = gpu.block_id x
+// CHECK: %[[GRID:.*]] = gpu.grid_dim x
+// CHECK: scf.for %{{.*}} = %[[BLOCK]] to %{{.*}} step %[[GRID]]
+// CHECK: scf.for
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c24576_i32
+// CHECK-COUNT-2: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// Consumers: per tile, wait for the slot, 4 k steps of m64n64k16 (B
+// transposed in wgmma terms: N-contiguous), one group in flight, release
+// the slot; the tile's last slot after all its groups.
+// CHECK: nvvm.setmaxregister increase 224
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
+// CHECK: scf.yield
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
+// Interior tiles go through this warp's staging rows in shared memory and
+// out as 16-byte vectors; edge tiles check bounds per element.
+// CHECK: memref.extract_aligned_pointer_as_index
+// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : vector<2xbf16>, !llvm.ptr<3>
+// CHECK: nvvm.bar.warp.sync
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<3> -> vector<8xbf16>
+// CHECK: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x?xbf16>, vector<8xbf16>
+// CHECK: memref.store
+
+// Larger M: 256 x 128 tiles; each consumer computes two m64 row blocks.
+// CHECK: gpu.func @[[LARGE]](
+// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 256>, array<i64: 64, 64>]
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
+// CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>
+
+// The transposed kernel (128 x 64 tiles; f32 staging rows leave room for 7
+// stages): M-contiguous A and K-contiguous B in wgmma terms.
+// CHECK: gpu.func @[[TRANSPOSED]](
+// CHECK-SAME: tessera.shared_memory = 207984 : i64
+// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 64>, array<i64: 64, 64>]
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <col>], B[<f16>, <one>, <col>]
+// CHECK: arith.maximumf
