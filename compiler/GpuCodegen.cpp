@@ -232,6 +232,11 @@ static LogicalResult buildPlan(func::FuncOp func,
                            launch.grid[0] + "," +
                            std::to_string(blocks.getInt()) + ")",
                        "1", "1"};
+      // Clusters that split K: a cluster of blocks along x per tile.
+      if (auto blocks =
+              kernel->getAttrOfType<IntegerAttr>("tessera.cluster_blocks"))
+        launch.grid = {std::to_string(blocks.getInt()),
+                       launch.grid[1] + "*" + launch.grid[0], l.batch.str()};
       launch.block = {32 * s.getWarps(), 1, 1};
       launch.sharedMemoryBytes =
           kernel->getAttrOfType<IntegerAttr>("tessera.shared_memory").getInt();
@@ -252,15 +257,15 @@ static LogicalResult buildPlan(func::FuncOp func,
         }
       memref(launch, values[l.op.getA()].name);
       memref(launch, values[l.op.getB()].name);
-      if (s.getSplitK() == 1) {
+      if (s.getSplitK() == 1 || s.getMma() == "wgmma") {
         if (l.op.getBias())
           memref(launch, values[l.op.getBias()].name);
         memref(launch, values[l.op.getResult()].name);
         variant.steps.push_back(step);
         continue;
       }
-      // Split-K: partial sums into a zeroed f32 workspace [batch, M, N],
-      // then the epilogue kernel.
+      // mma.sync split-K: partial sums into a zeroed f32 workspace
+      // [batch, M, N], then the epilogue kernel.
       artifact::ValueDesc workspace;
       workspace.name = "t" + std::to_string(desc.buffers.size());
       workspace.dtype = artifact::DType::F32;

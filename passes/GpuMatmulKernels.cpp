@@ -359,21 +359,23 @@ std::optional<GpuTarget> gpu_matmul::getGpuTarget(StringRef name) {
   return std::nullopt;
 }
 
-int64_t gpu_matmul::getWgmmaSharedMemoryBytes(int64_t blockM, int64_t blockN,
-                                              int64_t blockK, int64_t stages,
-                                              int64_t warps,
-                                              int64_t elementBytes,
-                                              int64_t outputBytes) {
-  int64_t staging = (warps - 4) * 16 * (64 * outputBytes + 16);
-  return stages * ((blockM + blockN) * blockK * elementBytes + 16) + staging +
-         1024;
+int64_t gpu_matmul::getWgmmaSharedMemoryBytes(
+    int64_t blockM, int64_t blockN, int64_t blockK, int64_t stages,
+    int64_t warps, int64_t elementBytes, int64_t outputBytes, bool swapAB,
+    int64_t splitK) {
+  int64_t epilogue = (warps - 4) * 16 * (64 * outputBytes + 16);
+  if (swapAB) // each consumer thread's blockN / consumers / 64 x blockM / 2
+    epilogue = (splitK - 1) * 32 * blockN / 16 * blockM / 2 * 4;
+  return stages * ((blockM + blockN) * blockK * elementBytes + 16) +
+         epilogue + 1024;
 }
 
 int64_t KernelConfig::sharedMemoryBytes() const {
   if (!wgmma)
     return stages * stageElements() * 2;
   return getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, warps, 2,
-                                   output.getIntOrFloatBitWidth() / 8);
+                                   output.getIntOrFloatBitWidth() / 8, swapAB,
+                                   splitK);
 }
 
 std::pair<Value, Value> gpu_matmul::placeTile(ImplicitLocOpBuilder &b,
@@ -697,6 +699,7 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       auto s = cast<ScheduleAttr>(attr);
       KernelConfig config;
       config.wgmma = s.getMma() == "wgmma";
+      config.swapAB = s.getSwapAb();
       config.maxBlocks = gpu->numSMs;
       std::optional<std::pair<int64_t, int64_t>> grid =
           chooseWarpGrid(s.getBlockM(), s.getBlockN(), s.getWarps());
@@ -708,6 +711,12 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
               << "schedule " << s
               << " needs sm_90a, block_k = 64 and operands whose contiguous "
                  "dimension is a static multiple of 8 elements";
+          return signalPassFailure();
+        }
+        if (config.swapAB && (op.getTransposeA() || !op.getTransposeB())) {
+          op.emitOpError() << "schedule " << s
+                           << " swaps A and B, which needs B stored [N, K] "
+                              "(transpose_b) and A stored [M, K]";
           return signalPassFailure();
         }
         grid = {1, 1};
@@ -726,10 +735,12 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       config.warpsM = grid->first;
       config.warpsN = grid->second;
       config.element = element;
-      config.output = config.splitK > 1 ? Float32Type::get(ctx)
-                                        : cType.getElementType();
+      // mma.sync split-K adds into an f32 workspace that a second kernel
+      // finishes; wgmma reduces inside the kernel.
+      bool workspace = config.splitK > 1 && !config.wgmma;
+      config.output = workspace ? Float32Type::get(ctx) : cType.getElementType();
       config.biasElement =
-          op.getBias() && config.splitK == 1
+          op.getBias() && !workspace
               ? cast<RankedTensorType>(op.getBias().getType()).getElementType()
               : Type();
       config.transposeA = op.getTransposeA();
@@ -738,11 +749,11 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       config.asyncCopyB = rowAligned(bType);
       config.rankA = aType.getRank();
       config.rankB = bType.getRank();
-      config.rankC = config.splitK > 1 ? 3 : cType.getRank();
+      config.rankC = workspace ? 3 : cType.getRank();
       config.alpha =
-          config.splitK > 1 ? 1.0f : op.getAlpha().convertToFloat();
+          workspace ? 1.0f : op.getAlpha().convertToFloat();
       config.epilogue =
-          config.splitK > 1 ? Epilogue::None : op.getEpilogue();
+          workspace ? Epilogue::None : op.getEpilogue();
       if (config.sharedMemoryBytes() > 227 * 1024) {
         op.emitOpError() << "schedule " << s << " needs "
                          << config.sharedMemoryBytes()
@@ -760,7 +771,7 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       symbols.insert(func);
       func->setAttr("tessera.shared_memory",
                     b.getI64IntegerAttr(config.sharedMemoryBytes()));
-      if (config.splitK > 1) {
+      if (workspace) {
         KernelConfig finish = config;
         finish.output = cType.getElementType();
         finish.biasElement =

@@ -32,6 +32,8 @@ std::optional<GpuTarget> getGpuTarget(StringRef name);
 struct KernelConfig {
   int64_t blockM, blockN, blockK, stages, warps, swizzle, splitK;
   bool wgmma;
+  /// wgmma with A and B swapped (decode): B's rows are wgmma's m side.
+  bool swapAB;
   /// wgmma kernels are persistent: at most this many blocks (the SMs).
   int64_t maxBlocks;
   int64_t warpsM, warpsN; // mma.sync warp grid
@@ -56,20 +58,27 @@ struct KernelConfig {
   int64_t stageElements() const {
     return aRows() * aCols() + bRows() * bCols();
   }
-  /// wgmma: consumer warpgroups and the rows each computes.
+  /// wgmma: consumer warpgroups, the rows of the wgmma m side each
+  /// computes, and the n side of the instructions.
   int64_t consumers() const { return warps / 4 - 1; }
-  int64_t consumerRows() const { return blockM / consumers(); }
+  int64_t consumerRows() const {
+    return (swapAB ? blockN : blockM) / consumers();
+  }
+  int64_t mmaN() const { return swapAB ? blockM : blockN; }
   int64_t sharedMemoryBytes() const;
 };
 
 /// Shared memory of a wgmma kernel: a `stages`-deep ring of A and B tiles
-/// with a full and an empty mbarrier per stage, each consumer warp's
+/// with a full and an empty mbarrier per stage; each consumer warp's
 /// epilogue staging rows (16 x 64 elements of `outputBytes`, padded by 16
-/// bytes) and 1 KiB to align the ring to the 128-byte swizzle's period.
+/// bytes), or with `swapAB` the f32 partial sums of `splitK` - 1 blocks of
+/// the cluster; and 1 KiB to align the ring to the 128-byte swizzle's
+/// period.
 int64_t getWgmmaSharedMemoryBytes(int64_t blockM, int64_t blockN,
                                   int64_t blockK, int64_t stages,
                                   int64_t warps, int64_t elementBytes,
-                                  int64_t outputBytes);
+                                  int64_t outputBytes, bool swapAB,
+                                  int64_t splitK);
 
 /// The (row, column) origin of tile `linear` (an index value) of an M x N
 /// result: tiles are walked in groups of `swizzle` tile rows so that

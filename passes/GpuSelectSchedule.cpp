@@ -120,22 +120,61 @@ ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
   int64_t blockK = 128 / shape.elementBytes, stages = 8;
   while (stages > 2 &&
          getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, 12,
-                                   shape.elementBytes, shape.outputBytes) >
+                                   shape.elementBytes, shape.outputBytes,
+                                   /*swapAB=*/false, /*splitK=*/1) >
              target.sharedMemoryBytes)
     --stages;
   return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, /*warps=*/12,
                            /*cluster_m=*/1, /*cluster_n=*/1, /*swizzle=*/8,
-                           /*split_k=*/1, maxM, "wgmma");
+                           /*split_k=*/1, maxM, "wgmma", /*swap_ab=*/false);
 }
+
+/// The swap_ab wgmma schedule (sm_90a) of a decode class (M <= 64, B stored
+/// [N, K]): 64 rows of B per block on wgmma's m side, M rounded up to 8 on
+/// its n side, one consumer warpgroup; K split over a cluster of 2 or 4
+/// blocks while the tiles fill at most half the SMs (and each share keeps 8
+/// K steps); as many stages as two blocks per SM leave room for, at most 8.
+/// This is the shape of cuBLAS's decode kernels on the H100 (ncu, M = 16,
+/// N = 4096, K = 14336: nvjet 64x16 tiles, split-K 2, 2.67 TB/s).
+ScheduleAttr chooseSwapSchedule(MLIRContext *ctx, const GpuTarget &target,
+                                const GemmShape &shape, int64_t maxM) {
+  int64_t m = ShapedType::isDynamic(shape.m) ? maxM : shape.m;
+  int64_t blockM = std::max<int64_t>(8, llvm::alignTo(m, 8)), blockN = 64;
+  int64_t blockK = 128 / shape.elementBytes, split = 1;
+  if (!ShapedType::isDynamic(shape.n) && !ShapedType::isDynamic(shape.batch) &&
+      !ShapedType::isDynamic(shape.k)) {
+    int64_t tiles = shape.batch * llvm::divideCeil(shape.n, blockN) *
+                    llvm::divideCeil(m, blockM);
+    int64_t kSteps = llvm::divideCeil(shape.k, blockK);
+    while (split < 4 && tiles * split * 2 <= target.numSMs &&
+           kSteps / (split * 2) >= 8)
+      split *= 2;
+  }
+  int64_t stages = 8;
+  while (stages > 2 &&
+         2 * getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, 8,
+                                       shape.elementBytes, shape.outputBytes,
+                                       /*swapAB=*/true, split) >
+             target.sharedMemoryBytes)
+    --stages;
+  return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, /*warps=*/8,
+                           /*cluster_m=*/1, /*cluster_n=*/1, /*swizzle=*/1,
+                           split, maxM, "wgmma", /*swap_ab=*/true);
+}
+
+/// Which kernel family serves an op on the target.
+enum class Family { MmaSync, Wgmma, WgmmaSwap };
 
 /// The schedule of the M class up to `maxM` (0: unbounded).
 ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
                             const GemmShape &shape, int64_t maxM,
-                            bool wgmma) {
+                            Family family) {
   int64_t blockM, blockN, blockK, stages, warps, swizzle = 1;
   bool skinny = maxM > 0 && maxM <= 64;
-  if (wgmma && !skinny)
+  if (family != Family::MmaSync && !skinny)
     return chooseWgmmaSchedule(ctx, target, shape, maxM);
+  if (family == Family::WgmmaSwap)
+    return chooseSwapSchedule(ctx, target, shape, maxM);
   if (skinny) {
     blockM = 32, blockN = 64, blockK = 64, stages = 4, warps = 4;
   } else {
@@ -164,7 +203,7 @@ ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
       chooseSplitK(target, shape, maxM, blockM, blockN, blockK);
   return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, warps,
                            /*cluster_m=*/1, /*cluster_n=*/1, swizzle, splitK,
-                           maxM, "mma_sync");
+                           maxM, "mma_sync", /*swap_ab=*/false);
 }
 
 /// Checks `schedule` against `target` for `op`; emits an error naming the
@@ -187,9 +226,13 @@ LogicalResult checkSchedule(MatmulOp op, StringRef targetName,
     if (!tmaCanLoad(op))
       return fail() << "TMA needs operands whose contiguous dimension is a "
                        "static multiple of 8 elements";
+    if (s.getSwapAb() && (op.getTransposeA() || !op.getTransposeB()))
+      return fail() << "swap_ab needs B stored [N, K] (transpose_b) and A "
+                       "stored [M, K]";
     int64_t bytes = getWgmmaSharedMemoryBytes(
         s.getBlockM(), s.getBlockN(), s.getBlockK(), s.getStages(),
-        s.getWarps(), shape.elementBytes, shape.outputBytes);
+        s.getWarps(), shape.elementBytes, shape.outputBytes, s.getSwapAb(),
+        s.getSplitK());
     if (bytes > target.sharedMemoryBytes)
       return fail() << "its pipeline needs " << bytes
                     << " bytes of shared memory, more than the "
@@ -244,14 +287,17 @@ struct GpuSelectSchedulePass
         return WalkResult::advance();
       }
       SmallVector<Attribute> schedules;
-      bool wgmma = gpu->wgmma && tmaCanLoad(op);
+      Family family = Family::MmaSync;
+      if (gpu->wgmma && tmaCanLoad(op))
+        family = op.getTransposeB() && !op.getTransposeA() ? Family::WgmmaSwap
+                                                          : Family::Wgmma;
       if (!ShapedType::isDynamic(shape.m)) {
         // One class: the static M itself (0 would mean unbounded).
-        ScheduleAttr s = chooseSchedule(ctx, *gpu, shape, shape.m, wgmma);
+        ScheduleAttr s = chooseSchedule(ctx, *gpu, shape, shape.m, family);
         schedules.push_back(ScheduleAttr::get(
             ctx, s.getBlockM(), s.getBlockN(), s.getBlockK(), s.getStages(),
             s.getWarps(), s.getClusterM(), s.getClusterN(), s.getSwizzle(),
-            s.getSplitK(), /*max_m=*/0, s.getMma()));
+            s.getSplitK(), /*max_m=*/0, s.getMma(), s.getSwapAb()));
       } else {
         // wgmma serves M > 64 on sm_90a, with its own tiles up to 256 rows
         // (every dynamic-M matmul of a function takes the same classes).
@@ -259,7 +305,7 @@ struct GpuSelectSchedulePass
         if (gpu->wgmma)
           classes = {64, 256, 0};
         for (int64_t maxM : classes)
-          schedules.push_back(chooseSchedule(ctx, *gpu, shape, maxM, wgmma));
+          schedules.push_back(chooseSchedule(ctx, *gpu, shape, maxM, family));
       }
       op.setSchedulesAttr(ArrayAttr::get(ctx, schedules));
       return WalkResult::advance();

@@ -21,6 +21,14 @@
 //   16 x 64 blocks in shared memory and writes them as 16-byte rows;
 //   elsewhere it stores element by element with bounds checks.
 //
+// With swap_ab (decode: few rows of A against B stored [N, K]) the kernel
+// computes each tile transposed: B's rows fill wgmma's 64-row side and A's
+// rows its n side. It is not persistent: a cluster of split_k blocks along x
+// shares one tile, each block a share of K; the others send their f32
+// partial sums to the first block's shared memory (distributed shared
+// memory), which adds them after a cluster barrier and stores element by
+// element.
+//
 // TMA zero-fills reads past M, N and K, so any size runs. Transposed
 // operands (M- or N-contiguous) use the wgmma transpose bits; their tiles are
 // loaded as 64-element-wide boxes.
@@ -81,8 +89,12 @@ private:
   Value mul(Value x, Value y) { return b.create<arith::MulIOp>(x, y); }
 
   /// Byte layout of the (1 KiB aligned) shared memory.
-  int64_t aStageBytes() const { return c.blockM * c.blockK * 2; }
-  int64_t bStageBytes() const { return c.blockN * c.blockK * 2; }
+  /// A ring slot holds the tile of wgmma's A side (block_m rows of A, or
+  /// block_n rows of B with swap_ab) then that of its B side.
+  int64_t aStageBytes() const {
+    return (c.swapAB ? c.blockN : c.blockM) * c.blockK * 2;
+  }
+  int64_t bStageBytes() const { return c.mmaN() * c.blockK * 2; }
   int64_t barrierOffset() const {
     return c.stages * (aStageBytes() + bStageBytes());
   }
@@ -121,6 +133,14 @@ private:
     index.append({m, n});
     return index;
   }
+  /// Finishes f32 `v` and stores it at C[m, n] if that is in bounds.
+  void storeChecked(Value m, Value n, Value v) {
+    auto inBounds = b.create<scf::IfOp>(
+        b.create<arith::AndIOp>(lt(m, M), lt(n, N)), /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(inBounds.thenBlock());
+    b.create<memref::StoreOp>(finishElement(b, c, v, bias, n), C, at(m, n));
+  }
   void wait(Value bar, Value parity) {
     b.create<NVVM::MBarrierTryWaitParityOp>(bar, parity, c32(kWaitTicks));
   }
@@ -142,6 +162,14 @@ private:
   void produce(Value first);
   SmallVector<Value> consume(Value first, Value consumer);
   void epilogue(ArrayRef<Value> acc, Value consumer);
+  /// swap_ab: the cluster's partial sums meet in block 0, which stores the
+  /// transposed tile element by element.
+  void swapEpilogue(ArrayRef<Value> acc, Value consumer);
+  /// Every thread of the block arrives at the cluster barrier and waits.
+  void clusterSync() {
+    b.create<NVVM::ClusterArriveOp>(UnitAttr());
+    b.create<NVVM::ClusterWaitOp>(UnitAttr());
+  }
   /// The interior epilogue: 16 x 64 blocks through shared memory, written
   /// as 16-byte rows.
   void stagedEpilogue(ArrayRef<Value> acc, Value consumer, Value warp,
@@ -153,6 +181,9 @@ private:
   Type i32, i64;
   // Kernel-wide values.
   Value tmapA, tmapB, A, B, bias, C, M, N, K, kTiles, tid;
+  /// This block's K steps: [kBegin, kBegin + kCount) (index values); with
+  /// swap_ab, `rank` is its place in the cluster that splits K.
+  Value kBegin, kCount, rank;
   /// The current tile's origin and batch (index values; batch is null for
   /// unbatched results).
   Value mBase, nBase, batch;
@@ -161,6 +192,28 @@ private:
 };
 
 void WgmmaBuilder::forEachTile(function_ref<void(Value first)> body) {
+  if (c.swapAB) {
+    // One tile per cluster of split_k blocks along x: the tile is block y,
+    // the batch block z, and each block of the cluster takes a share of K.
+    rank = b.create<gpu::BlockIdOp>(gpu::Dimension::x);
+    Value tile = b.create<gpu::BlockIdOp>(gpu::Dimension::y);
+    batch = c.rankC == 3
+                ? b.create<gpu::BlockIdOp>(gpu::Dimension::z).getResult()
+                : Value();
+    Value tilesN = b.create<arith::DivUIOp>(add(N, idx(c.blockN - 1)),
+                                            idx(c.blockN));
+    nBase = mul(b.create<arith::RemUIOp>(tile, tilesN), idx(c.blockN));
+    mBase = mul(b.create<arith::DivUIOp>(tile, tilesN), idx(c.blockM));
+    Value share = b.create<arith::DivUIOp>(add(kTiles, idx(c.splitK - 1)),
+                                           idx(c.splitK));
+    kBegin = b.create<arith::MinUIOp>(mul(rank, share), kTiles);
+    kCount = b.create<arith::SubIOp>(
+        b.create<arith::MinUIOp>(add(kBegin, share), kTiles), kBegin);
+    body(idx(0));
+    return;
+  }
+  kBegin = idx(0);
+  kCount = kTiles;
   Value tilesM = b.create<arith::DivUIOp>(add(M, idx(c.blockM - 1)),
                                           idx(c.blockM));
   Value tilesN = b.create<arith::DivUIOp>(add(N, idx(c.blockN - 1)),
@@ -193,7 +246,7 @@ void WgmmaBuilder::produce(Value first) {
     return toI32(b.create<arith::SelectOp>(one, idx(0), batch));
   };
   Value batchA = batchOf(A, c.rankA), batchB = batchOf(B, c.rankB);
-  auto loop = b.create<scf::ForOp>(idx(0), kTiles, idx(1));
+  auto loop = b.create<scf::ForOp>(idx(0), kCount, idx(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value kt = loop.getInductionVar();
@@ -204,7 +257,7 @@ void WgmmaBuilder::produce(Value first) {
   b.create<NVVM::MBarrierArriveExpectTxOp>(
       Type(), full, c32(aStageBytes() + bStageBytes()),
       NVVM::MemScopeKind::CTA, /*relaxed=*/false, Value());
-  Value k0 = toI32(mul(kt, idx(c.blockK)));
+  Value k0 = toI32(mul(add(kBegin, kt), idx(c.blockK)));
   auto copy = [&](Value tmap, Value dstOffset, Value inner, Value outer,
                   Value batch) {
     SmallVector<Value> coords = {inner, outer};
@@ -221,6 +274,12 @@ void WgmmaBuilder::produce(Value first) {
   // N-contiguous one is a row of 64-wide boxes, each block_k deep.
   Value aTile = aTileAt(s), bTile = bTileAt(s);
   Value m0 = toI32(mBase), n0 = toI32(nBase);
+  if (c.swapAB) {
+    // B ([N, K]) on wgmma's A side, A ([M, K]) on its B side.
+    copy(tmapB, aTile, k0, n0, batchB);
+    copy(tmapA, bTile, k0, m0, batchA);
+    return;
+  }
   if (!c.transposeA)
     copy(tmapA, aTile, k0, m0, batchA);
   else
@@ -238,10 +297,10 @@ void WgmmaBuilder::produce(Value first) {
 SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
   int64_t blocks = c.consumerRows() / 64;
   auto accType = LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(c.blockN / 2, b.getF32Type()));
+      ctx, SmallVector<Type>(c.mmaN() / 2, b.getF32Type()));
   SmallVector<Value> init(blocks, b.create<LLVM::ZeroOp>(accType));
   Value lane = b.create<arith::RemUIOp>(tid, idx(32));
-  auto loop = b.create<scf::ForOp>(idx(0), kTiles, idx(1), init);
+  auto loop = b.create<scf::ForOp>(idx(0), kCount, idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -278,7 +337,7 @@ SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
               chunkBytes());
         acc[i] = b.create<NVVM::WgmmaMmaAsyncOp>(
             accType, acc[i], descA, descB,
-            NVVM::MMAShapeAttr::get(ctx, 64, c.blockN, 16), type, type,
+            NVVM::MMAShapeAttr::get(ctx, 64, c.mmaN(), 16), type, type,
             NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
             NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
             c.transposeA ? NVVM::MMALayout::col : NVVM::MMALayout::row,
@@ -305,13 +364,13 @@ SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
   // The tile's last slot goes back once all its wgmma are done.
   b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
   auto release = b.create<scf::IfOp>(
-      b.create<arith::AndIOp>(lt(idx(0), kTiles), eq(lane, idx(0))),
+      b.create<arith::AndIOp>(lt(idx(0), kCount), eq(lane, idx(0))),
       /*withElse=*/false);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(release.thenBlock());
     auto [last, unused] =
-        slotOf(b.create<arith::SubIOp>(add(first, kTiles), idx(1)));
+        slotOf(b.create<arith::SubIOp>(add(first, kCount), idx(1)));
     (void)unused;
     b.create<NVVM::MBarrierArriveOp>(Type(), barrier(/*full=*/false, last),
                                      Value());
@@ -349,14 +408,73 @@ void WgmmaBuilder::epilogue(ArrayRef<Value> acc, Value consumer) {
       for (int64_t e = 0; e < 4; ++e) {
         Value m = add(row0, idx(i * 64 + (e / 2) * 8));
         Value n = add(col0, idx(j * 8 + e % 2));
-        auto inBounds = b.create<scf::IfOp>(
-            b.create<arith::AndIOp>(lt(m, M), lt(n, N)), /*withElse=*/false);
-        OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPointToStart(inBounds.thenBlock());
-        Value v = b.create<LLVM::ExtractValueOp>(acc[i], 4 * j + e);
-        b.create<memref::StoreOp>(finishElement(b, c, v, bias, n), C,
-                                  at(m, n));
+        storeChecked(m, n, b.create<LLVM::ExtractValueOp>(acc[i], 4 * j + e));
       }
+}
+
+void WgmmaBuilder::swapEpilogue(ArrayRef<Value> acc, Value consumer) {
+  Value inGroup = b.create<arith::RemUIOp>(tid, idx(128));
+  Value warp = b.create<arith::DivUIOp>(inGroup, idx(32));
+  Value lane = b.create<arith::RemUIOp>(inGroup, idx(32));
+  SmallVector<Value> values;
+  for (Value a : acc)
+    for (int64_t e = 0; e < c.mmaN() / 2; ++e)
+      values.push_back(b.create<LLVM::ExtractValueOp>(a, e));
+  int64_t perThread = values.size();
+  auto quad = VectorType::get({4}, b.getF32Type());
+  auto ptr7 = LLVM::LLVMPointerType::get(ctx, 7);
+  // Where this thread's partial sums from block r of the cluster land in
+  // block 0: one slot of 128 x consumers threads per block after the first.
+  int64_t slotBytes = 4 * perThread * 128 * c.consumers();
+  Value mine =
+      add(c32(stagingOffset()),
+          mul(toI32(add(mul(consumer, idx(128)), inGroup)), c32(4 * perThread)));
+  auto slot = [&](Value r) {
+    return add(mine, mul(toI32(b.create<arith::SubIOp>(r, idx(1))),
+                         c32(slotBytes)));
+  };
+  OpBuilder::InsertionGuard guard(b);
+  if (c.splitK > 1) {
+    auto send = b.create<scf::IfOp>(
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::ne, rank, idx(0)),
+        /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(send.thenBlock());
+      Value remote = b.create<NVVM::MapaOp>(ptr7, sharedAt(slot(rank)),
+                                            c32(0));
+      for (int64_t q = 0; q < perThread; q += 4) {
+        Value v = b.create<vector::FromElementsOp>(
+            quad, ArrayRef<Value>(values).slice(q, 4));
+        Value at = b.create<LLVM::GEPOp>(ptr7, b.getI8Type(), remote,
+                                         ArrayRef<LLVM::GEPArg>{4 * q});
+        b.create<LLVM::StoreOp>(v, at, 16);
+      }
+    }
+    clusterSync();
+    auto receive = b.create<scf::IfOp>(eq(rank, idx(0)), /*withElse=*/false);
+    b.setInsertionPointToStart(receive.thenBlock());
+    for (int64_t r = 1; r < c.splitK; ++r)
+      for (int64_t q = 0; q < perThread; q += 4) {
+        Value v = b.create<LLVM::LoadOp>(
+            quad, sharedAt(add(slot(idx(r)), c32(4 * q))), 16);
+        for (int64_t e = 0; e < 4; ++e)
+          values[q + e] = b.create<arith::AddFOp>(
+              values[q + e], b.create<vector::ExtractOp>(v, e));
+      }
+  }
+  // D = B A^T: its rows (B's, wgmma's m side) are C's columns.
+  Value row0 = add(add(nBase, mul(consumer, idx(c.consumerRows()))),
+                   add(mul(warp, idx(16)),
+                       b.create<arith::DivUIOp>(lane, idx(4))));
+  Value col0 = add(mBase, mul(b.create<arith::RemUIOp>(lane, idx(4)), idx(2)));
+  int64_t perBlock = c.mmaN() / 2;
+  for (int64_t i = 0; i < perThread; ++i) {
+    int64_t block = i / perBlock, j = (i % perBlock) / 4, e = i % 4;
+    Value n = add(row0, idx(block * 64 + (e / 2) * 8));
+    Value m = add(col0, idx(j * 8 + e % 2));
+    storeChecked(m, n, values[i]);
+  }
 }
 
 void WgmmaBuilder::stagedEpilogue(ArrayRef<Value> acc, Value consumer,
@@ -445,11 +563,22 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   int32_t threads = 32 * c.warps;
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({threads, 1, 1}));
-  // One block per SM with a register cap at entry, which setmaxnreg needs.
+  // A register cap at entry, which setmaxnreg needs: one block per SM, two
+  // for swap_ab (decode tiles are small).
+  int64_t blocksPerSM = c.swapAB ? 2 : 1;
   func->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr({threads, 1, 1}));
-  func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(1));
-  // Persistent: the launch plan starts at most this many blocks.
-  func->setAttr("tessera.max_blocks", b.getI64IntegerAttr(c.maxBlocks));
+  func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(blocksPerSM));
+  if (c.swapAB) {
+    // One tile per cluster of split_k blocks (grid: split_k, tiles, batch).
+    func->setAttr("tessera.cluster_blocks", b.getI64IntegerAttr(c.splitK));
+    if (c.splitK > 1)
+      func->setAttr("nvvm.cluster_dim",
+                    b.getDenseI32ArrayAttr(
+                        {static_cast<int32_t>(c.splitK), 1, 1}));
+  } else {
+    // Persistent: the launch plan starts at most this many blocks.
+    func->setAttr("tessera.max_blocks", b.getI64IntegerAttr(c.maxBlocks));
+  }
   // TMA boxes (inner, outer) of A and B, for the launch plan.
   int64_t aBox[2] = {64, c.transposeA ? c.blockK : c.blockM};
   int64_t bBox[2] = {64, c.transposeB ? c.blockN : c.blockK};
@@ -504,13 +633,18 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   Value warpGroup = b.create<arith::DivUIOp>(tid, idx(128));
   auto roles = b.create<scf::IfOp>(eq(warpGroup, idx(0)), /*withElse=*/true);
   b.setInsertionPointToStart(roles.thenBlock());
-  // The producer needs few registers; the consumers take what it frees:
-  // (64K - 128 x 56) / (128 x consumers), in multiples of 8, at most 240.
-  constexpr int64_t kProducerRegisters = 56;
+  // The producer needs few registers; the consumers take what it frees.
+  // The block starts with the cap that maxntid and minctasm imply (64K
+  // registers / (threads x blocks per SM), in multiples of 8) for every
+  // thread, and setmaxnreg only moves registers within that pool: asking
+  // for more than it holds would block the consumers forever.
+  int64_t entry =
+      std::min<int64_t>(248, 65536 / (threads * blocksPerSM) / 8 * 8);
+  int64_t producerRegisters = std::min<int64_t>(56, entry);
   int64_t consumerRegisters = std::min<int64_t>(
-      240, ((65536 - 128 * kProducerRegisters) / (128 * c.consumers())) / 8 *
-               8);
-  b.create<NVVM::SetMaxRegisterOp>(kProducerRegisters,
+      240, (threads * entry - 128 * producerRegisters) /
+               (128 * c.consumers()) / 8 * 8);
+  b.create<NVVM::SetMaxRegisterOp>(producerRegisters,
                                    NVVM::SetMaxRegisterAction::decrease);
   {
     auto issuer = b.create<scf::IfOp>(eq(tid, idx(0)), /*withElse=*/false);
@@ -518,13 +652,18 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
     b.setInsertionPointToStart(issuer.thenBlock());
     forEachTile([&](Value first) { produce(first); });
   }
+  if (c.swapAB && c.splitK > 1)
+    clusterSync();
   b.setInsertionPointToStart(roles.elseBlock());
   b.create<NVVM::SetMaxRegisterOp>(consumerRegisters,
                                    NVVM::SetMaxRegisterAction::increase);
   Value consumer = b.create<arith::SubIOp>(warpGroup, idx(1));
   forEachTile([&](Value first) {
     SmallVector<Value> acc = consume(first, consumer);
-    epilogue(acc, consumer);
+    if (c.swapAB)
+      swapEpilogue(acc, consumer);
+    else
+      epilogue(acc, consumer);
   });
   b.setInsertionPointAfter(roles);
   b.create<gpu::ReturnOp>();

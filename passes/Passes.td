@@ -136,6 +136,13 @@ def TesseraGpuSelectSchedule
     128 x 64; 256 x 128 when M is unknown. `block_k` fills a 128-byte
     swizzled row; as many stages as shared memory holds, at most 8.
 
+    sm_90a, M <= 64 (decode), B stored `[N, K]` (`transpose_b`), TMA-loadable:
+    the same kernel with `swap_ab`: 64 rows of B by M rounded up to 8 per
+    block (one consumer warpgroup, 8 warps), K split over a cluster of 2 or
+    4 blocks while the tiles fill at most half the SMs and each share keeps
+    8 K steps, and as many stages (at most 8) as two blocks per SM leave
+    room for.
+
     Otherwise the mma.sync kernels:
 
     - M <= 64 (decode, memory-bound): 32 x 64 x 64 tiles, 4 stages, 4 warps;
@@ -183,7 +190,11 @@ def TesseraGpuBuildMatmulKernels
     stores edge tiles element by element. The kernel takes the TMA
     descriptors of A and B first (`tessera.tensor_maps` lists their boxes;
     the compiler passes them by value) and records its block limit in
-    `tessera.max_blocks`.
+    `tessera.max_blocks`. With `swap_ab` (decode) the kernel is not
+    persistent: B's rows fill wgmma's 64-row side and A's rows its n side,
+    one tile per cluster of `split_k` blocks (`nvvm.cluster_dim`,
+    `tessera.cluster_blocks`), whose partial sums meet in the first block's
+    shared memory through distributed shared memory and a cluster barrier.
 
     Kernel (mma.sync, sm_80 and later): a thread block computes a
     `block_m` x `block_n` tile with `warps` warps arranged as squarely as

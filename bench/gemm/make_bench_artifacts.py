@@ -19,11 +19,13 @@ import sys
 EXPLORE_SQUARE = [(128, 128, 64, 6, 12, 'mma = "wgmma"'),
                   (128, 256, 64, 3, 12, 'mma = "wgmma"'),
                   (256, 128, 64, 4, 12, 'mma = "wgmma"')]
-EXPLORE_DECODE = [(32, 32, 128, 6, 4, ""), (32, 32, 256, 4, 4, ""),
-                  (16, 32, 128, 8, 2, ""), (16, 64, 128, 8, 4, ""),
-                  (32, 64, 64, 4, 4, ""), (32, 32, 64, 6, 4, ""),
-                  (32, 64, 128, 4, 4, ""), (16, 16, 128, 8, 1, ""),
-                  (16, 32, 64, 8, 2, "")]
+SWAP = 'mma = "wgmma", swap_ab = true'
+EXPLORE_DECODE = [(32, 32, 128, 6, 4, ""), (32, 64, 64, 4, 4, ""),
+                  (16, 64, 64, 8, 8, SWAP), (16, 64, 64, 10, 8, SWAP),
+                  (16, 64, 64, 8, 8, SWAP + ", split_k = 2"),
+                  (16, 64, 64, 10, 8, SWAP + ", split_k = 2"),
+                  (16, 64, 64, 8, 8, SWAP + ", split_k = 4"),
+                  (16, 128, 64, 8, 12, SWAP), (16, 128, 64, 8, 12, SWAP + ", split_k = 2")]
 EXPLORE_PREFILL = [(128, 64, 64, 8, 12, 'mma = "wgmma"'),
                    (64, 64, 64, 4, 4, ""), (64, 32, 64, 6, 4, ""),
                    (128, 128, 64, 4, 12, 'mma = "wgmma"')]
@@ -35,7 +37,8 @@ def pinned(name, dtype, m, n, k, trans_b, bm, bn, bk, st, w, extra):
     if extra:
         params += ", " + extra
     tag = "_".join(filter(None, [f"{bm}x{bn}x{bk}_s{st}_w{w}",
-                                 extra.replace('mma = "wgmma"', "wgmma")
+                                 extra.replace(SWAP, "swap")
+                                      .replace('mma = "wgmma"', "wgmma")
                                       .replace("split_k = ", "splitk")
                                       .replace(", ", "_")]))
     return dict(name=f"{name}_{tag}", dtype=dtype, m=m, n=n, k=k, trans_b=trans_b,

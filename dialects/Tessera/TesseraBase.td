@@ -82,6 +82,13 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     `warps / 4 - 1` consumer warpgroups, each computing `block_m /
     consumers` rows (a multiple of 64) of the tile.
 
+    `swap_ab` (wgmma, for decode: few rows of A against a weight B stored
+    `[N, K]`) computes each tile transposed, so that B's rows fill wgmma's
+    64-row side and A's `block_m` rows its n side: each consumer takes
+    `block_n / consumers` columns (a multiple of 64). Its `split_k` splits
+    K over a cluster of that many thread blocks, whose partial sums meet in
+    the first block's shared memory.
+
     An op whose M is dynamic can carry several schedules, each serving the
     M up to its `max_m` (0: unbounded); the runtime picks one per launch.
 
@@ -106,7 +113,8 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     DefaultValuedParameter<"int64_t", "1">:$swizzle,
     DefaultValuedParameter<"int64_t", "1">:$split_k,
     DefaultValuedParameter<"int64_t", "0">:$max_m,
-    StringRefParameter<"tensor-core instruction", "\"mma_sync\"">:$mma
+    StringRefParameter<"tensor-core instruction", "\"mma_sync\"">:$mma,
+    DefaultValuedParameter<"bool", "false">:$swap_ab
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

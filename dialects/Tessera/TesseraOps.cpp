@@ -102,7 +102,7 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      int64_t blockM, int64_t blockN, int64_t blockK,
                      int64_t stages, int64_t warps, int64_t clusterM,
                      int64_t clusterN, int64_t swizzle, int64_t splitK,
-                     int64_t maxM, StringRef mma) {
+                     int64_t maxM, StringRef mma, bool swapAB) {
   // Tensor-core fragments are 16 x 8 x 16 at the smallest.
   auto multiple = [&](StringRef name, int64_t value,
                       int64_t of) -> LogicalResult {
@@ -111,7 +111,8 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "'" << name << "' must be a positive multiple of "
                        << of << ", got " << value;
   };
-  if (failed(multiple("block_m", blockM, 16)) ||
+  // With swap_ab, block_m is wgmma's n side: multiples of 8.
+  if (failed(multiple("block_m", blockM, swapAB ? 8 : 16)) ||
       failed(multiple("block_n", blockN, 8)) ||
       failed(multiple("block_k", blockK, 16)))
     return failure();
@@ -137,8 +138,11 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (maxM < 0)
     return emitError() << "'max_m' must be >= 0 (0: unbounded), got "
                        << maxM;
-  if (mma == "mma_sync")
+  if (mma == "mma_sync") {
+    if (swapAB)
+      return emitError() << "'swap_ab' needs mma = \"wgmma\"";
     return success();
+  }
   if (mma != "wgmma")
     return emitError() << "'mma' must be \"mma_sync\" or \"wgmma\", got \""
                        << mma << "\"";
@@ -150,6 +154,23 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           "consumer), got "
                        << warps;
   int64_t consumers = warps / 4 - 1;
+  if (swapAB) {
+    // B's rows are wgmma's m side, A's rows its n side.
+    if (blockN % (64 * consumers))
+      return emitError() << "'block_n' of a swap_ab schedule must be a "
+                            "multiple of 64 x "
+                         << consumers << " consumer warpgroups, got "
+                         << blockN;
+    if (blockM > 256)
+      return emitError() << "'block_m' of a swap_ab schedule must be at most "
+                            "256 (wgmma's n), got "
+                         << blockM;
+    if (splitK > 8)
+      return emitError() << "'split_k' of a swap_ab schedule is a cluster "
+                            "of at most 8 thread blocks, got "
+                         << splitK;
+    return success();
+  }
   if (blockM % (64 * consumers))
     return emitError() << "'block_m' of a wgmma schedule must be a multiple "
                           "of 64 x "
@@ -159,7 +180,8 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           "192 or 256, got "
                        << blockN;
   if (splitK != 1)
-    return emitError() << "'split_k' must be 1 in a wgmma schedule, got "
+    return emitError() << "'split_k' must be 1 in a wgmma schedule without "
+                          "swap_ab, got "
                        << splitK;
   return success();
 }

@@ -703,8 +703,40 @@ func.func @schedule_wgmma_block_n(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>)
 // -----
 
 func.func @schedule_wgmma_split_k(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
-  // expected-error @+1 {{'split_k' must be 1 in a wgmma schedule, got 2}}
+  // expected-error @+1 {{'split_k' must be 1 in a wgmma schedule without swap_ab, got 2}}
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 2, warps = 12, split_k = 2, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_swap_mma_sync(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'swap_ab' needs mma = "wgmma"}}
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, swap_ab = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_swap_block_n(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_n' of a swap_ab schedule must be a multiple of 64 x 1 consumer warpgroups, got 32}}
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 32, block_k = 64, stages = 2, warps = 8, mma = "wgmma", swap_ab = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_swap_block_m(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_m' of a swap_ab schedule must be at most 256 (wgmma's n), got 264}}
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 264, block_n = 64, block_k = 64, stages = 2, warps = 8, mma = "wgmma", swap_ab = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_swap_split(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'split_k' of a swap_ab schedule is a cluster of at most 8 thread blocks, got 16}}
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 2, warps = 8, split_k = 16, mma = "wgmma", swap_ab = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
 }
 

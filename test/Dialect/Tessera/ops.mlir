@@ -14,6 +14,13 @@ func.func @matmul_plain(%a: tensor<128x64xf32>, %b: tensor<64x32xf32>) -> tensor
 
 // Schedules print their defaults (cluster, swizzle, split_k, max_m) only
 // when they differ.
+// CHECK-LABEL: func @matmul_swap_schedule
+// CHECK: schedules = [#tessera.schedule<block_m = 8, block_n = 64, block_k = 64, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]
+func.func @matmul_swap_schedule(%a: tensor<1x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<1x32xf32> {
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 8, block_n = 64, block_k = 64, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]} : tensor<1x64xbf16>, tensor<32x64xbf16> -> tensor<1x32xf32>
+  return %0 : tensor<1x32xf32>
+}
+
 // CHECK-LABEL: func @matmul_schedules
 // CHECK: schedules = [#tessera.schedule<block_m = 64, block_n = 128, block_k = 128, stages = 4, warps = 8, split_k = 2, max_m = 64>, #tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 4, warps = 12, cluster_m = 2, swizzle = 8, mma = "wgmma">]
 func.func @matmul_schedules(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {

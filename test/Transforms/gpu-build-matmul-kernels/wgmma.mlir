@@ -17,6 +17,24 @@ func.func @transposed(%a: tensor<2x256x384xf16>, %b: tensor<2x512x256xf16>, %bia
   return %0 : tensor<2x384x512xf32>
 }
 
+// Decode with W stored [N, K]: A and B swapped, K split over a cluster of 2.
+// CHECK-LABEL: func.func @decode
+// CHECK: tessera.kernels = [@[[SWAP:tessera_matmul_[0-9]+]]]
+func.func @decode(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>, %bias: tensor<4096xbf16>) -> tensor<16x4096xbf16> {
+  %0 = tessera.matmul %x, %w, %bias {transpose_b, epilogue = #tessera.epilogue<silu>} : tensor<16x4096xbf16>, tensor<4096x4096xbf16>, tensor<4096xbf16> -> tensor<16x4096xbf16>
+  return %0 : tensor<16x4096xbf16>
+}
+
+// A pinned swapped schedule with two consumers (384 threads, two blocks per
+// SM): the block starts with 80 registers per thread, and setmaxnreg moves
+// only those: the producer gives 24 each, the consumers take 8 each (88).
+// CHECK-LABEL: func.func @decode_two_consumers
+// CHECK: tessera.kernels = [@[[TWO:tessera_matmul_[0-9]+]]]
+func.func @decode_two_consumers(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor<16x4096xf32> {
+  %0 = tessera.matmul %x, %w {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 128, block_k = 64, stages = 8, warps = 12, mma = "wgmma", swap_ab = true>]} : tensor<16x4096xbf16>, tensor<4096x4096xbf16> -> tensor<16x4096xf32>
+  return %0 : tensor<16x4096xf32>
+}
+
 // CHECK: gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
 // The wgmma kernels address one 1 KiB-aligned extern shared array.
 // CHECK: llvm.mlir.global external @tessera_wgmma_smem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
@@ -87,3 +105,33 @@ func.func @transposed(%a: tensor<2x256x384xf16>, %b: tensor<2x512x256xf16>, %bia
 // CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 64>, array<i64: 64, 64>]
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <col>], B[<f16>, <one>, <col>]
 // CHECK: arith.maximumf
+
+// The swapped decode kernel: two blocks per SM, a cluster of 2 along x; the
+// tokens' box is 64 x 16, the weights' 64 x 64. One consumer computes the
+// 64 weight rows against the 16 tokens (m64n16k16, both K-contiguous); block
+// 1 sends its partial sums to block 0's shared memory, and after the
+// cluster barrier block 0 adds them and stores the transposed tile.
+// CHECK: gpu.func @[[SWAP]](
+// CHECK-SAME: nvvm.cluster_dim = array<i32: 2, 1, 1>
+// CHECK-SAME: nvvm.minctasm = 2 : i32
+// CHECK-SAME: tessera.cluster_blocks = 2 : i64
+// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 16>, array<i64: 64, 64>]
+// CHECK: nvvm.setmaxregister decrease 56
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c10240_i32
+// CHECK-COUNT-2: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// CHECK: nvvm.cluster.arrive
+// CHECK-NEXT: nvvm.cluster.wait
+// CHECK: nvvm.setmaxregister increase 200
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 16, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK: nvvm.mapa %{{.*}}, %{{.*}} : !llvm.ptr<3> -> !llvm.ptr<7>
+// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : vector<4xf32>, !llvm.ptr<7>
+// CHECK: nvvm.cluster.arrive
+// CHECK-NEXT: nvvm.cluster.wait
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<3> -> vector<4xf32>
+// CHECK: memref.store
+
+// CHECK: gpu.func @[[TWO]](
+// CHECK-SAME: nvvm.minctasm = 2 : i32
+// CHECK: nvvm.setmaxregister decrease 56
+// CHECK: nvvm.setmaxregister increase 88
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 16, k = 16>

@@ -61,3 +61,11 @@ func.func @wgmma_shared_memory(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 5, warps = 12, mma = "wgmma">]} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+func.func @swap_layout(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<64x64xf32> {
+  // expected-error @below {{swap_ab needs B stored [N, K] (transpose_b) and A stored [M, K]}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 4, warps = 8, mma = "wgmma", swap_ab = true>]} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}

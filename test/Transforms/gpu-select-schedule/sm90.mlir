@@ -11,23 +11,23 @@ func.func @square(%a: tensor<4096x4096xbf16>, %b: tensor<4096x4096xbf16>) -> ten
   return %0 : tensor<4096x4096xbf16>
 }
 
-// Decode (M = 16): 64 tiles 64 wide would leave SMs idle, so 128 tiles
-// 32 wide with 128-wide K steps 6 deep; enough of the 132 SMs work that K
-// is not split.
+// Decode (M = 16, W stored [N, K]): wgmma with A and B swapped, 64 rows of
+// W by the 16 tokens per block; 64 tiles fill at most half the 132 SMs, so
+// K splits over clusters of 2 blocks.
 // CHECK-LABEL: func.func @decode
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 32, block_k = 128, stages = 6, warps = 4>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]
 func.func @decode(%x: tensor<16x4096xf16>, %w: tensor<4096x4096xf16>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf16>, tensor<4096x4096xf16> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>
 }
 
-// Dynamic M (tokens): one schedule per M class, picked at launch: mma.sync
-// for decode (224 tiles of N: no split), wgmma above (M <= 256: 112 tiles of
-// 256 x 128 fill 85% of the SMs).
+// Dynamic M (tokens): one schedule per M class, picked at launch: swapped
+// wgmma for decode (up to 64 tokens; 224 tiles of W: no split), wgmma above
+// (M <= 256: 112 tiles of 256 x 128 fill 85% of the SMs).
 // CHECK-LABEL: func.func @tokens
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, max_m = 64>, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, max_m = 256, mma = "wgmma">, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 7, warps = 8, max_m = 64, mma = "wgmma", swap_ab = true>, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, max_m = 256, mma = "wgmma">, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
 func.func @tokens(%x: tensor<?x4096xbf16>, %w: tensor<14336x4096xbf16>) -> tensor<?x14336xbf16> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<?x4096xbf16>, tensor<14336x4096xbf16> -> tensor<?x14336xbf16>
   return %0 : tensor<?x14336xbf16>
@@ -52,4 +52,13 @@ func.func @narrow_and_pinned(%a: tensor<4096x1024xbf16>, %b: tensor<1024x17xbf16
 func.func @prefill_transposed(%a: tensor<4096x128xf16>, %b: tensor<4096x4096xf16>) -> tensor<128x4096xf16> {
   %0 = tessera.matmul %a, %b {transpose_a, transpose_b} : tensor<4096x128xf16>, tensor<4096x4096xf16> -> tensor<128x4096xf16>
   return %0 : tensor<128x4096xf16>
+}
+
+// Decode with W stored [K, N]: mma.sync (32-wide tiles where 64-wide ones
+// would leave SMs idle, 128-wide K steps 6 deep).
+// CHECK-LABEL: func.func @decode_kn
+// CHECK: schedules = [#tessera.schedule<block_m = 32, block_n = 32, block_k = 128, stages = 6, warps = 4>]
+func.func @decode_kn(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor<16x4096xbf16> {
+  %0 = tessera.matmul %x, %w : tensor<16x4096xbf16>, tensor<4096x4096xbf16> -> tensor<16x4096xbf16>
+  return %0 : tensor<16x4096xbf16>
 }

@@ -6,3 +6,5 @@
 // RUN: %ptxas -arch=sm_90a %t.sm90a.ptx -o %t.sm90a.cubin
 // RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/mma-sync.mlir --target sm_80 --emit ptx -o %t.more.ptx
 // RUN: %ptxas -arch=sm_80 %t.more.ptx -o %t.more.cubin
+// RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/wgmma.mlir --target sm_90a --emit ptx -o %t.wgmma.ptx
+// RUN: %ptxas -arch=sm_90a %t.wgmma.ptx -o %t.wgmma.cubin
