@@ -629,6 +629,10 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
         NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
   }
   b.create<gpu::BarrierOp>();
+  // Blocks of a cluster write into the first one's shared memory: they all
+  // have started once this barrier passes.
+  if (c.swapAB && c.splitK > 1)
+    clusterSync();
 
   Value warpGroup = b.create<arith::DivUIOp>(tid, idx(128));
   auto roles = b.create<scf::IfOp>(eq(warpGroup, idx(0)), /*withElse=*/true);

@@ -154,12 +154,18 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           "consumer), got "
                        << warps;
   int64_t consumers = warps / 4 - 1;
+  // A ring slot is released only once the next one's wgmma are issued.
+  if (stages < 2)
+    return emitError() << "'stages' of a wgmma schedule must be at least 2, "
+                          "got "
+                       << stages;
   if (swapAB) {
     // B's rows are wgmma's m side, A's rows its n side.
-    if (blockN % (64 * consumers))
+    // B's rows are one TMA box: at most 256.
+    if (blockN % (64 * consumers) || blockN > 256)
       return emitError() << "'block_n' of a swap_ab schedule must be a "
                             "multiple of 64 x "
-                         << consumers << " consumer warpgroups, got "
+                         << consumers << " consumer warpgroups up to 256, got "
                          << blockN;
     if (blockM > 256)
       return emitError() << "'block_m' of a swap_ab schedule must be at most "
@@ -171,10 +177,12 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << splitK;
     return success();
   }
-  if (blockM % (64 * consumers))
+  // A's rows are one TMA box (K-contiguous A): at most 256.
+  if (blockM % (64 * consumers) || blockM > 256)
     return emitError() << "'block_m' of a wgmma schedule must be a multiple "
                           "of 64 x "
-                       << consumers << " consumer warpgroups, got " << blockM;
+                       << consumers << " consumer warpgroups up to 256, got "
+                       << blockM;
   if (blockN % 64 || blockN > 256)
     return emitError() << "'block_n' of a wgmma schedule must be 64, 128, "
                           "192 or 256, got "

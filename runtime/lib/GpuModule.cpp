@@ -747,6 +747,24 @@ tessera_status_t tessera::runtime::invokeGpu(
                         what + ": shape is " + shape(t->rank, t->dims) +
                             ", expected " + shape(e.rank, e.dims));
     }
+    // Kernels read the arguments while they write the results: no overlap.
+    auto overlaps = [&](tessera_tensor_t other, size_t otherBytes) {
+      uint64_t a = t->devicePointer, b = other->devicePointer;
+      return e.bytes > 0 && otherBytes > 0 && a < b + otherBytes &&
+             b < a + e.bytes;
+    };
+    for (size_t i = 0; i < argCount; ++i)
+      if (args[i]->device == TESSERA_DEVICE_CUDA &&
+          overlaps(args[i], static_cast<size_t>(args[i]->elementCount) *
+                                tessera_dtype_size(args[i]->dtype)))
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          what + " overlaps " + argName(i) +
+                              " in device memory");
+    for (size_t q = 0; q < r; ++q)
+      if (overlaps(outputs[q], resultExtents[q].bytes))
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          what + " overlaps output " + std::to_string(q) +
+                              " in device memory");
   }
 
   auto dimsOf = [&](const ValueRef &ref) -> const int64_t * {

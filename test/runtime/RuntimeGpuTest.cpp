@@ -591,6 +591,9 @@ TEST_F(GpuModuleTest, InvokeIntoChecksTheOutputs) {
               "output 0 ('y') is NULL");
   expectError(into(x.get(), 2), TESSERA_STATUS_INVALID_ARGUMENT,
               "got room for 2");
+  // The kernel would read x while writing it.
+  expectError(into(x.get()), TESSERA_STATUS_INVALID_ARGUMENT,
+              "output 0 ('y') overlaps argument 0 ('x') in device memory");
   tessera_tensor_t args[] = {x.get()};
   expectError(take(tessera_module_invoke_into(module.get(), f, args, 1,
                                               nullptr, 1, nullptr)),

@@ -222,8 +222,9 @@ tessera_status_t tessera_module_invoke_async(tessera_module_t module,
                                              void *stream);
 
 /** tessera_module_invoke_async into caller-owned results: `outputs` are
- * device tensors of the results' dtypes and shapes (INVALID_ARGUMENT names
- * the first that is not, before any device work), and the function writes
+ * device tensors of the results' dtypes and shapes that overlap neither the
+ * arguments nor each other (INVALID_ARGUMENT names the first that does not
+ * qualify, before any device work), and the function writes
  * them on `stream`; nothing is allocated for results, and nothing is
  * returned. With memory pools (or without temporaries) the call never
  * synchronizes, so it can run back to back like a cuBLAS call and be

@@ -687,7 +687,7 @@ func.func @schedule_wgmma_warps(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -
 // -----
 
 func.func @schedule_wgmma_block_m(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
-  // expected-error @+1 {{'block_m' of a wgmma schedule must be a multiple of 64 x 2 consumer warpgroups, got 64}}
+  // expected-error @+1 {{'block_m' of a wgmma schedule must be a multiple of 64 x 2 consumer warpgroups up to 256, got 64}}
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 12, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
 }
@@ -719,7 +719,7 @@ func.func @schedule_swap_mma_sync(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>)
 // -----
 
 func.func @schedule_swap_block_n(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
-  // expected-error @+1 {{'block_n' of a swap_ab schedule must be a multiple of 64 x 1 consumer warpgroups, got 32}}
+  // expected-error @+1 {{'block_n' of a swap_ab schedule must be a multiple of 64 x 1 consumer warpgroups up to 256, got 32}}
   %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 32, block_k = 64, stages = 2, warps = 8, mma = "wgmma", swap_ab = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
 }
@@ -737,6 +737,22 @@ func.func @schedule_swap_block_m(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) 
 func.func @schedule_swap_split(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
   // expected-error @+1 {{'split_k' of a swap_ab schedule is a cluster of at most 8 thread blocks, got 16}}
   %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 2, warps = 8, split_k = 16, mma = "wgmma", swap_ab = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_wgmma_stages(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'stages' of a wgmma schedule must be at least 2, got 1}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 1, warps = 12, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_wgmma_box(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'block_m' of a wgmma schedule must be a multiple of 64 x 2 consumer warpgroups up to 256, got 384}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 384, block_n = 128, block_k = 64, stages = 2, warps = 12, mma = "wgmma">]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
 }
 
