@@ -359,6 +359,19 @@ std::optional<GpuTarget> gpu_matmul::getGpuTarget(StringRef name) {
   return std::nullopt;
 }
 
+bool gpu_matmul::hasAlignedRows(RankedTensorType t) {
+  int64_t inner = t.getDimSize(t.getRank() - 1);
+  return !ShapedType::isDynamic(inner) && inner % 8 == 0;
+}
+
+bool gpu_matmul::tmaCanLoad(MatmulOp op) {
+  for (RankedTensorType t : {op.getA().getType(), op.getB().getType()})
+    if (!hasAlignedRows(t) || t.getDimSize(t.getRank() - 1) == 0 ||
+        t.getRank() > 3)
+      return false;
+  return true;
+}
+
 int64_t gpu_matmul::getWgmmaSharedMemoryBytes(
     int64_t blockM, int64_t blockN, int64_t blockK, int64_t stages,
     int64_t warps, int64_t elementBytes, int64_t outputBytes, bool swapAB,
@@ -689,11 +702,6 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
                           "most one batch dimension";
       return signalPassFailure();
     }
-    // A row (K or M contiguous) of 16-byte multiple is needed for cp.async.
-    auto rowAligned = [](RankedTensorType t) {
-      int64_t inner = t.getDimSize(t.getRank() - 1);
-      return !ShapedType::isDynamic(inner) && inner % 8 == 0;
-    };
     SmallVector<Attribute> kernelNames;
     for (auto [v, attr] : llvm::enumerate(schedules)) {
       auto s = cast<ScheduleAttr>(attr);
@@ -706,7 +714,7 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       if (config.wgmma) {
         // TMA reads rows of 16-byte multiples into 128-byte swizzled rows.
         if (!gpu->wgmma || s.getBlockK() != 64 ||
-            !rowAligned(aType) || !rowAligned(bType)) {
+            !tmaCanLoad(op)) {
           op.emitOpError()
               << "schedule " << s
               << " needs sm_90a, block_k = 64 and operands whose contiguous "
@@ -745,8 +753,8 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
               : Type();
       config.transposeA = op.getTransposeA();
       config.transposeB = op.getTransposeB();
-      config.asyncCopyA = rowAligned(aType);
-      config.asyncCopyB = rowAligned(bType);
+      config.asyncCopyA = hasAlignedRows(aType);
+      config.asyncCopyB = hasAlignedRows(bType);
       config.rankA = aType.getRank();
       config.rankB = bType.getRank();
       config.rankC = workspace ? 3 : cType.getRank();

@@ -28,6 +28,14 @@ struct GpuTarget {
 /// sm_90a (H100 SXM) or sm_80 (A100); nullopt for other names.
 std::optional<GpuTarget> getGpuTarget(StringRef name);
 
+/// Whether `t`'s rows (its contiguous dimension) are a static multiple of 8
+/// 16-bit elements: 16-byte multiples, as cp.async and TMA copy them.
+bool hasAlignedRows(RankedTensorType t);
+
+/// Whether TMA can load both operands of `op`: aligned, non-empty rows and
+/// at most one batch dimension.
+bool tmaCanLoad(MatmulOp op);
+
 /// Everything a kernel's code depends on.
 struct KernelConfig {
   int64_t blockM, blockN, blockK, stages, warps, swizzle, splitK;

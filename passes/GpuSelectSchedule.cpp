@@ -26,18 +26,6 @@ using namespace mlir::tessera::gpu_matmul;
 
 namespace {
 
-/// TMA reads rows whose byte size is a multiple of 16: the contiguous
-/// dimension of both operands must be a static multiple of 8 elements.
-bool tmaCanLoad(MatmulOp op) {
-  for (RankedTensorType t : {op.getA().getType(), op.getB().getType()}) {
-    int64_t inner = t.getDimSize(t.getRank() - 1);
-    if (ShapedType::isDynamic(inner) || inner == 0 || inner % 8 ||
-        t.getRank() > 3)
-      return false;
-  }
-  return true;
-}
-
 /// The GEMM a matmul op computes, as far as the schedule cares.
 struct GemmShape {
   int64_t batch = 1; // ShapedType::kDynamic when unknown
