@@ -716,56 +716,6 @@ tessera_status_t tessera::runtime::invokeGpu(
                                       "buffer '" + fn.buffers[b].name + "'",
                                       bufferExtents[b]))
       return s;
-  // Caller-owned results must be device tensors of the results' shapes.
-  for (size_t r = 0; outputs && r < resultCount; ++r) {
-    std::string what = prefix + "output " + std::to_string(r) + " ('" +
-                       fn.results[r].name + "')";
-    tessera_tensor_t t = outputs[r];
-    const Extent &e = resultExtents[r];
-    auto dtype = static_cast<tessera_dtype_t>(fn.results[r].dtype);
-    if (!t)
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT, what + " is NULL");
-    if (t->device != TESSERA_DEVICE_CUDA)
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                        what + " is a host tensor; results are written on "
-                               "the device");
-    if (t->dtype != dtype)
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                        what + ": dtype is " + tessera_dtype_name(t->dtype) +
-                            ", expected " + tessera_dtype_name(dtype));
-    bool same = t->rank == e.rank;
-    for (int32_t d = 0; same && d < e.rank; ++d)
-      same = t->dims[d] == e.dims[d];
-    if (!same) {
-      auto shape = [](int32_t rank, const int64_t *dims) {
-        std::string text = "[";
-        for (int32_t d = 0; d < rank; ++d)
-          text += (d ? "x" : "") + std::to_string(dims[d]);
-        return text + "]";
-      };
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                        what + ": shape is " + shape(t->rank, t->dims) +
-                            ", expected " + shape(e.rank, e.dims));
-    }
-    // Kernels read the arguments while they write the results: no overlap.
-    auto overlaps = [&](tessera_tensor_t other, size_t otherBytes) {
-      uint64_t a = t->devicePointer, b = other->devicePointer;
-      return e.bytes > 0 && otherBytes > 0 && a < b + otherBytes &&
-             b < a + e.bytes;
-    };
-    for (size_t i = 0; i < argCount; ++i)
-      if (args[i]->device == TESSERA_DEVICE_CUDA &&
-          overlaps(args[i], static_cast<size_t>(args[i]->elementCount) *
-                                tessera_dtype_size(args[i]->dtype)))
-        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                          what + " overlaps " + argName(i) +
-                              " in device memory");
-    for (size_t q = 0; q < r; ++q)
-      if (overlaps(outputs[q], resultExtents[q].bytes))
-        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                          what + " overlaps output " + std::to_string(q) +
-                              " in device memory");
-  }
 
   auto dimsOf = [&](const ValueRef &ref) -> const int64_t * {
     switch (ref.list) {

@@ -37,9 +37,9 @@ tessera_status_t createGpuCode(const artifact::Manifest &manifest,
 /// ranks and sizes of `args` against the signature and bound the symbols.
 /// `async`: tessera_module_invoke_async on `stream`; otherwise the
 /// synchronous invoke (host or device arguments). Fills `results` (the
-/// function's result count) on success; with `outputs` (async only), the
-/// function writes those caller-owned device tensors instead, after
-/// checking them, and `results` stay null.
+/// function's result count) on success; with `outputs` (async only, checked
+/// by the caller against the signature), the function writes those
+/// caller-owned device tensors instead, and `results` stay null.
 tessera_status_t invokeGpu(GpuCode &code, const artifact::Manifest &manifest,
                            size_t function, const tessera_tensor_t *args,
                            const std::vector<artifact::SymbolValue> &bindings,

@@ -601,6 +601,38 @@ tessera_function_result_info(tessera_module_t module, size_t function,
 }
 
 namespace {
+/// Checks tensor `t` (`what`, e.g. "argument 0 ('x')") against `value` of
+/// the signature: not NULL, its dtype, rank and sizes; binds the symbols.
+tessera_status_t checkValue(const ValueDesc &value, tessera_tensor_t t,
+                            const std::string &prefix, const std::string &what,
+                            std::vector<Binding> &bindings) {
+  if (!t)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + ": " + what + " is NULL");
+  auto dtype = static_cast<tessera_dtype_t>(value.dtype);
+  if (t->dtype != dtype)
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + ": " + what + ": dtype is " +
+                          tessera_dtype_name(t->dtype) + ", expected " +
+                          tessera_dtype_name(dtype));
+  if (static_cast<size_t>(t->rank) != value.dims.size())
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                      prefix + ": " + what + ": rank is " +
+                          std::to_string(t->rank) + ", expected " +
+                          std::to_string(value.dims.size()));
+  std::string error = checkSizes(value, t->dims, what, bindings);
+  if (!error.empty())
+    return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT, prefix + ": " + error);
+  return nullptr;
+}
+
+/// The device bytes of `t` as [begin, end).
+std::pair<uint64_t, uint64_t> deviceBytes(tessera_tensor_t t) {
+  uint64_t bytes =
+      static_cast<uint64_t>(t->elementCount) * tessera_dtype_size(t->dtype);
+  return {t->devicePointer, t->devicePointer + bytes};
+}
+
 /// The checks common to every invoke: the function, the number of arguments
 /// and results, each argument's dtype, rank and sizes; binds the symbols.
 tessera_status_t checkInvoke(tessera_module_t module, size_t function,
@@ -637,23 +669,8 @@ tessera_status_t checkInvoke(tessera_module_t module, size_t function,
     std::string what =
         "argument " + std::to_string(i) + " ('" + value.name + "')";
     tessera_tensor_t t = args[i];
-    if (!t)
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                        prefix + ": " + what + " is NULL");
-    auto dtype = static_cast<tessera_dtype_t>(value.dtype);
-    if (t->dtype != dtype)
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                        prefix + ": " + what + ": dtype is " +
-                            tessera_dtype_name(t->dtype) + ", expected " +
-                            tessera_dtype_name(dtype));
-    if (static_cast<size_t>(t->rank) != value.dims.size())
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                        prefix + ": " + what + ": rank is " +
-                            std::to_string(t->rank) + ", expected " +
-                            std::to_string(value.dims.size()));
-    std::string error = checkSizes(value, t->dims, what, bindings);
-    if (!error.empty())
-      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT, prefix + ": " + error);
+    if (tessera_status_t s = checkValue(value, t, prefix, what, bindings))
+      return s;
     if (!module->gpu && t->device != TESSERA_DEVICE_HOST)
       return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
                         prefix + ": " + what +
@@ -792,9 +809,44 @@ tessera_module_invoke_into(tessera_module_t module, size_t function,
           checkInvoke(module, function, caller, args, arg_count,
                       slots.data(), output_count, bindings))
     return s;
+  const FunctionDesc &fn = module->manifest.functions[function];
+  std::string prefix = "function '" + fn.name + "'";
   if (output_count > 0 && !outputs)
     return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
-                      std::string(caller) + ": 'outputs' is NULL");
+                      prefix + ": 'outputs' is NULL");
+  // Device tensors of the results' signatures (the arguments bound every
+  // symbol of the results), apart from the arguments and each other: the
+  // kernels read the arguments while they write the results.
+  for (size_t r = 0; r < output_count; ++r) {
+    std::string what =
+        "output " + std::to_string(r) + " ('" + fn.results[r].name + "')";
+    tessera_tensor_t t = outputs[r];
+    if (tessera_status_t s =
+            checkValue(fn.results[r], t, prefix, what, bindings))
+      return s;
+    if (t->device != TESSERA_DEVICE_CUDA)
+      return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                        prefix + ": " + what +
+                            " is a host tensor; results are written on the "
+                            "device");
+    auto [begin, end] = deviceBytes(t);
+    auto overlaps = [&](tessera_tensor_t other) {
+      auto [otherBegin, otherEnd] = deviceBytes(other);
+      return other->device == TESSERA_DEVICE_CUDA && begin < end &&
+             otherBegin < otherEnd && begin < otherEnd && otherBegin < end;
+    };
+    for (size_t i = 0; i < arg_count; ++i)
+      if (overlaps(args[i]))
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          prefix + ": " + what + " overlaps argument " +
+                              std::to_string(i) + " ('" + fn.args[i].name +
+                              "') in device memory");
+    for (size_t q = 0; q < r; ++q)
+      if (overlaps(outputs[q]))
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          prefix + ": " + what + " overlaps output " +
+                              std::to_string(q) + " in device memory");
+  }
   return invokeGpuFunction(module, function, args, bindings, slots.data(),
                            /*async=*/true, stream, outputs);
 }

@@ -578,10 +578,10 @@ TEST_F(GpuModuleTest, InvokeIntoChecksTheOutputs) {
                                            count, nullptr));
   };
   expectError(into(wrongShape.get()), TESSERA_STATUS_INVALID_ARGUMENT,
-              "function 'add_one': output 0 ('y'): shape is [11], expected "
-              "[10]");
+              "function 'add_one': output 0 ('y'): dimension 0 is 11, but "
+              "symbol s0 is 10 (from argument 0 ('x') dimension 0)");
   expectError(into(wrongRank.get()), TESSERA_STATUS_INVALID_ARGUMENT,
-              "output 0 ('y'): shape is [10x1], expected [10]");
+              "output 0 ('y'): rank is 2, expected 1");
   expectError(into(wrongDtype.get()), TESSERA_STATUS_INVALID_ARGUMENT,
               "output 0 ('y'): dtype is f16, expected f32");
   expectError(into(host.get()), TESSERA_STATUS_INVALID_ARGUMENT,
