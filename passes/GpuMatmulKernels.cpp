@@ -762,7 +762,7 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
           workspace ? 1.0f : op.getAlpha().convertToFloat();
       config.epilogue =
           workspace ? Epilogue::None : op.getEpilogue();
-      if (config.sharedMemoryBytes() > 227 * 1024) {
+      if (config.sharedMemoryBytes() > gpu->sharedMemoryBytes) {
         op.emitOpError() << "schedule " << s << " needs "
                          << config.sharedMemoryBytes()
                          << " bytes of shared memory";
