@@ -257,6 +257,10 @@ static LogicalResult buildPlan(func::FuncOp func,
         }
       memref(launch, values[l.op.getA()].name);
       memref(launch, values[l.op.getB()].name);
+      if (l.op.getScaleA()) {
+        memref(launch, values[l.op.getScaleA()].name);
+        memref(launch, values[l.op.getScaleB()].name);
+      }
       if (s.getSplitK() == 1 || s.getMma() == "wgmma") {
         if (l.op.getBias())
           memref(launch, values[l.op.getBias()].name);

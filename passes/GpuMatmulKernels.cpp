@@ -331,11 +331,12 @@ static Value activate(ImplicitLocOpBuilder &b, Epilogue epilogue, Value x) {
   return x;
 }
 
-/// alpha, bias[n], the activation and the output cast of one f32 result.
 Value gpu_matmul::finishElement(ImplicitLocOpBuilder &b,
                                 const KernelConfig &c, Value v, Value bias,
-                                Value n) {
+                                Value n, Value scale) {
   Type f32 = b.getF32Type();
+  if (scale)
+    v = b.create<arith::MulFOp>(v, scale);
   if (c.alpha != 1.0f)
     v = b.create<arith::MulFOp>(
         v, b.create<arith::ConstantOp>(b.getF32FloatAttr(c.alpha)));
@@ -361,7 +362,8 @@ std::optional<GpuTarget> gpu_matmul::getGpuTarget(StringRef name) {
 
 bool gpu_matmul::hasAlignedRows(RankedTensorType t) {
   int64_t inner = t.getDimSize(t.getRank() - 1);
-  return !ShapedType::isDynamic(inner) && inner % 8 == 0;
+  int64_t bits = t.getElementType().getIntOrFloatBitWidth();
+  return !ShapedType::isDynamic(inner) && inner * bits % 128 == 0;
 }
 
 bool gpu_matmul::tmaCanLoad(MatmulOp op) {
@@ -386,7 +388,8 @@ int64_t gpu_matmul::getWgmmaSharedMemoryBytes(
 int64_t KernelConfig::sharedMemoryBytes() const {
   if (!wgmma)
     return stages * stageElements() * 2;
-  return getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, warps, 2,
+  return getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, warps,
+                                   elementBytes(),
                                    output.getIntOrFloatBitWidth() / 8, swapAB,
                                    splitK);
 }
@@ -691,10 +694,11 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
     RankedTensorType aType = op.getA().getType(), bType = op.getB().getType();
     RankedTensorType cType = op.getResult().getType();
     Type element = aType.getElementType();
-    if (!isa<BFloat16Type, Float16Type>(element)) {
+    bool fp8 = isa<Float8E4M3FNType, Float8E5M2Type>(element);
+    if (!isa<BFloat16Type, Float16Type>(element) && !fp8) {
       op.emitOpError() << "has " << element
-                       << " operands: the tensor-core kernels take bf16 or f16 "
-                          "(no fp8 variant yet)";
+                       << " operands: the tensor-core kernels take bf16, f16 "
+                          "or (sm_90a) fp8";
       return signalPassFailure();
     }
     if (aType.getRank() > 3 || bType.getRank() > 3) {
@@ -711,14 +715,23 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       config.maxBlocks = gpu->numSMs;
       std::optional<std::pair<int64_t, int64_t>> grid =
           chooseWarpGrid(s.getBlockM(), s.getBlockN(), s.getWarps());
+      int64_t elementBytes = element.getIntOrFloatBitWidth() / 8;
+      if (fp8 && (!config.wgmma || op.getTransposeA() ||
+                  !op.getTransposeB())) {
+        op.emitOpError() << "schedule " << s
+                         << ": fp8 operands need a wgmma schedule with A "
+                            "stored [M, K] and B stored [N, K] (transpose_b)";
+        return signalPassFailure();
+      }
       if (config.wgmma) {
         // TMA reads rows of 16-byte multiples into 128-byte swizzled rows.
-        if (!gpu->wgmma || s.getBlockK() != 64 ||
+        if (!gpu->wgmma || s.getBlockK() * elementBytes != 128 ||
             !tmaCanLoad(op)) {
           op.emitOpError()
               << "schedule " << s
-              << " needs sm_90a, block_k = 64 and operands whose contiguous "
-                 "dimension is a static multiple of 8 elements";
+              << " needs sm_90a, block_k = " << 128 / elementBytes
+              << " (128 bytes) and operands whose contiguous dimension is a "
+                 "static multiple of 16 bytes";
           return signalPassFailure();
         }
         if (config.swapAB && (op.getTransposeA() || !op.getTransposeB())) {
@@ -743,6 +756,8 @@ void GpuBuildMatmulKernelsPass::runOnOperation() {
       config.warpsM = grid->first;
       config.warpsN = grid->second;
       config.element = element;
+      config.elementB = bType.getElementType();
+      config.scaled = static_cast<bool>(op.getScaleA());
       // mma.sync split-K adds into an f32 workspace that a second kernel
       // finishes; wgmma reduces inside the kernel.
       bool workspace = config.splitK > 1 && !config.wgmma;

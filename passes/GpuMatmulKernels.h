@@ -28,8 +28,8 @@ struct GpuTarget {
 /// sm_90a (H100 SXM) or sm_80 (A100); nullopt for other names.
 std::optional<GpuTarget> getGpuTarget(StringRef name);
 
-/// Whether `t`'s rows (its contiguous dimension) are a static multiple of 8
-/// 16-bit elements: 16-byte multiples, as cp.async and TMA copy them.
+/// Whether `t`'s rows (its contiguous dimension) are a static multiple of
+/// 16 bytes, as cp.async and TMA copy them.
 bool hasAlignedRows(RankedTensorType t);
 
 /// Whether TMA can load both operands of `op`: aligned, non-empty rows and
@@ -45,9 +45,12 @@ struct KernelConfig {
   /// wgmma kernels are persistent: at most this many blocks (the SMs).
   int64_t maxBlocks;
   int64_t warpsM, warpsN; // mma.sync warp grid
-  Type element;           // bf16 or f16
+  Type element;           // A's: bf16, f16 or (wgmma) an fp8 type
+  Type elementB;          // B's: element, or the other fp8 type
   Type output;            // f32, bf16 or f16
   Type biasElement;       // null without bias
+  /// The kernel takes scale_a and scale_b (0-D f32) after A and B.
+  bool scaled = false;
   bool transposeA, transposeB;
   /// mma.sync, 16-byte rows: cp.async; otherwise element loads.
   bool asyncCopyA, asyncCopyB;
@@ -55,6 +58,10 @@ struct KernelConfig {
   float alpha;
   Epilogue epilogue;
 
+  int64_t elementBytes() const { return element.getIntOrFloatBitWidth() / 8; }
+  /// fp8 wgmma accumulates with less than f32 precision: each K step's
+  /// products go to fresh accumulators that are then added in f32.
+  bool promote() const { return elementBytes() == 1; }
   int64_t tileM() const { return blockM / warpsM; }
   int64_t tileN() const { return blockN / warpsN; }
   /// mma.sync shared-memory tiles, padded by 8 elements (16 bytes) per row
@@ -95,9 +102,10 @@ std::pair<Value, Value> placeTile(ImplicitLocOpBuilder &b,
                                   const KernelConfig &c, Value M, Value N,
                                   Value linear);
 
-/// alpha, bias[n], the activation and the output cast of one f32 result.
+/// scale (null: none), alpha, bias[n], the activation and the output cast
+/// of one f32 result.
 Value finishElement(ImplicitLocOpBuilder &b, const KernelConfig &c, Value v,
-                    Value bias, Value n);
+                    Value bias, Value n, Value scale = Value());
 
 /// The sm_90a kernel of `c` (see GpuWgmmaKernel.cpp). Its first two
 /// arguments are the TMA descriptors of A and B, passed by value; the

@@ -80,9 +80,9 @@ int64_t chooseSplitK(const GpuTarget &target, const GemmShape &shape,
 
 /// The wgmma schedule (sm_90a) of the M class up to `maxM`: the largest of
 /// 256 x 128, 128 x 256, 128 x 128 and 128 x 64 tiles (two consumer
-/// warpgroups) whose tile count fills most SMs, else the smallest; 256 x 128
-/// when M is unknown. Then as many stages as shared memory holds (at most
-/// 8). Measured on the H100 (bf16): 256 x 128 x 64 with 4 stages ran at
+/// warpgroups; fp8: the last two) whose tile count fills most SMs, else the
+/// smallest; the largest when M is unknown. Then as many stages as shared
+/// memory holds (at most 8; fp8: 4). Measured on the H100 (bf16): 256 x 128 x 64 with 4 stages ran at
 /// 1.00-1.04x cuBLAS on 2048^3 and 4096^3, 128 x 256 at 0.89-1.02x; at
 /// M = 128, N = K = 4096, 128 x 64 (64 tiles) ran at 1.15x, 128 x 128 (32
 /// tiles) at 0.67x.
@@ -91,8 +91,13 @@ ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
   int64_t m = ShapedType::isDynamic(shape.m) ? maxM : shape.m;
   bool known = m > 0 && !ShapedType::isDynamic(shape.n) &&
                !ShapedType::isDynamic(shape.batch);
-  const std::pair<int64_t, int64_t> tiles[] = {
+  // fp8 keeps a second set of accumulators (promotion), which leaves room
+  // for 128 x 128 tiles.
+  static const std::pair<int64_t, int64_t> kTiles[] = {
       {256, 128}, {128, 256}, {128, 128}, {128, 64}};
+  ArrayRef<std::pair<int64_t, int64_t>> tiles = kTiles;
+  if (shape.elementBytes == 1)
+    tiles = tiles.drop_front(2);
   auto [blockM, blockN] = tiles[0];
   for (auto [tm, tn] : tiles) {
     std::tie(blockM, blockN) = std::make_pair(tm, tn);
@@ -105,7 +110,10 @@ ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
   }
   if (!ShapedType::isDynamic(shape.n) && shape.n <= 64)
     blockN = 64;
-  int64_t blockK = 128 / shape.elementBytes, stages = 8;
+  // fp8 (128 x 128 x 128, H100, 4096^3 and 8192^3): 3 stages ran at
+  // 0.67-0.71x cuBLASLt, 4 at 0.83-0.87x, 5 and 6 at 0.75-0.82x.
+  int64_t blockK = 128 / shape.elementBytes;
+  int64_t stages = shape.elementBytes == 1 ? 4 : 8;
   while (stages > 2 &&
          getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, 12,
                                    shape.elementBytes, shape.outputBytes,
@@ -205,15 +213,27 @@ LogicalResult checkSchedule(MatmulOp op, StringRef targetName,
   };
   if (s.getClusterM() != 1 || s.getClusterN() != 1)
     return fail() << "thread block clusters are not implemented yet";
+  if (shape.elementBytes == 1 && s.getMma() != "wgmma")
+    return fail() << "fp8 operands need mma = \"wgmma\"";
   if (s.getMma() == "wgmma") {
     if (!target.wgmma)
       return fail() << "wgmma needs sm_90a";
     if (s.getBlockK() * shape.elementBytes != 128)
       return fail() << "block_k must fill a 128-byte swizzled row ("
                     << 128 / shape.elementBytes << " elements)";
+    // fp8 doubles the accumulators: at most 64 x 128 per consumer.
+    int64_t consumers = s.getWarps() / 4 - 1;
+    int64_t accumulators = (s.getSwapAb() ? s.getBlockN() * s.getBlockM()
+                                          : s.getBlockM() * s.getBlockN()) /
+                           consumers;
+    if (shape.elementBytes == 1 && accumulators > 64 * 128)
+      return fail() << "fp8 accumulators are promoted into a second set, so "
+                       "a consumer warpgroup computes at most 64 x 128 of "
+                       "the tile, not "
+                    << accumulators;
     if (!tmaCanLoad(op))
       return fail() << "TMA needs operands whose contiguous dimension is a "
-                       "static multiple of 8 elements";
+                       "static multiple of 16 bytes";
     if (s.getSwapAb() && (op.getTransposeA() || !op.getTransposeB()))
       return fail() << "swap_ab needs B stored [N, K] (transpose_b) and A "
                        "stored [M, K]";
@@ -259,11 +279,24 @@ struct GpuSelectSchedulePass
       Type a = op.getA().getType().getElementType();
       bool half = isa<BFloat16Type, Float16Type>(a);
       bool fp8 = isa<Float8E4M3FNType, Float8E5M2Type>(a);
-      if (!half) {
+      if (!half && !(fp8 && gpu->wgmma)) {
         op.emitOpError() << "has " << a << " operands 'a' and 'b': "
                          << target << " tensor-core GEMMs take bf16 or f16"
-                         << (fp8 ? " (the wgmma kernel has no fp8 variant yet)"
-                                 : "");
+                         << (gpu->wgmma ? " or fp8" : "")
+                         << (fp8 ? " (fp8 tensor cores need sm_90a)" : "");
+        return WalkResult::interrupt();
+      }
+      if (fp8 && (op.getTransposeA() || !op.getTransposeB())) {
+        op.emitOpError() << "has fp8 operands, which wgmma reads K-major "
+                            "only: A stored [M, K] and B stored [N, K] "
+                            "(transpose_b)";
+        return WalkResult::interrupt();
+      }
+      if (fp8 && !tmaCanLoad(op)) {
+        op.emitOpError() << "has fp8 operands, which TMA loads: K must be a "
+                            "static multiple of 16 (rows of 16-byte "
+                            "multiples) and there may be one batch dimension "
+                            "at most";
         return WalkResult::interrupt();
       }
       GemmShape shape = getGemmShape(op);

@@ -92,14 +92,17 @@ private:
   /// A ring slot holds the tile of wgmma's A side (block_m rows of A, or
   /// block_n rows of B with swap_ab) then that of its B side.
   int64_t aStageBytes() const {
-    return (c.swapAB ? c.blockN : c.blockM) * c.blockK * 2;
+    return (c.swapAB ? c.blockN : c.blockM) * c.blockK * c.elementBytes();
   }
-  int64_t bStageBytes() const { return c.mmaN() * c.blockK * 2; }
+  int64_t bStageBytes() const {
+    return c.mmaN() * c.blockK * c.elementBytes();
+  }
   int64_t barrierOffset() const {
     return c.stages * (aStageBytes() + bStageBytes());
   }
-  /// Bytes of one 64-element-wide box of an M- or N-contiguous tile.
-  int64_t chunkBytes() const { return 64 * c.blockK * 2; }
+  /// Bytes of one 64-element-wide box of an M- or N-contiguous (16-bit)
+  /// tile.
+  int64_t chunkBytes() const { return kSwizzleBytes * c.blockK; }
   /// Offsets (i32) of ring slot `s`'s A and B tiles.
   Value aTileAt(Value s) { return mul(s, c32(aStageBytes())); }
   Value bTileAt(Value s) {
@@ -139,7 +142,8 @@ private:
         b.create<arith::AndIOp>(lt(m, M), lt(n, N)), /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(inBounds.thenBlock());
-    b.create<memref::StoreOp>(finishElement(b, c, v, bias, n), C, at(m, n));
+    b.create<memref::StoreOp>(finishElement(b, c, v, bias, n, scale), C,
+                              at(m, n));
   }
   void wait(Value bar, Value parity) {
     b.create<NVVM::MBarrierTryWaitParityOp>(bar, parity, c32(kWaitTicks));
@@ -160,7 +164,25 @@ private:
   /// position (index) of the tile's first K step.
   void forEachTile(function_ref<void(Value first)> body);
   void produce(Value first);
+  /// The f32 accumulators of one m64 row block: a struct of mmaN / 2.
+  Type accumulatorType();
+  /// Waits for the K step at ring `position` (index) and issues its wgmma
+  /// (one per m64 row block, block_k / kStep deep) onto `acc`, or from zero
+  /// with `fresh`; commits the group and returns the results (pending).
+  SmallVector<Value> issueStep(Value position, Value consumer,
+                               ArrayRef<Value> acc, bool fresh);
+  /// `acc` through an empty volatile inline asm that ties each register
+  /// (CUTLASS's warpgroup_fence_operand): code that reads the result
+  /// cannot move above it, nor code that writes `acc` below it.
+  Value pin(Value acc);
+  /// One arrive per warp on the `empty` barrier of `position`'s slot, when
+  /// `when` (i1, null: always) holds.
+  void release(Value position, Value when);
+  /// The tile's accumulators (f32, in registers).
   SmallVector<Value> consume(Value first, Value consumer);
+  /// fp8: each step's products start from zero and are added into f32
+  /// accumulators once complete.
+  SmallVector<Value> consumePromoted(Value first, Value consumer);
   void epilogue(ArrayRef<Value> acc, Value consumer);
   /// swap_ab: the cluster's partial sums meet in block 0, which stores the
   /// transposed tile element by element.
@@ -181,6 +203,8 @@ private:
   Type i32, i64;
   // Kernel-wide values.
   Value tmapA, tmapB, A, B, bias, C, M, N, K, kTiles, tid;
+  /// The consumers' scale_a * scale_b (f32), null without scales.
+  Value scale;
   /// This block's K steps: [kBegin, kBegin + kCount) (index values); with
   /// swap_ab, `rank` is its place in the cluster that splits K.
   Value kBegin, kCount, rank;
@@ -294,88 +318,201 @@ void WgmmaBuilder::produce(Value first) {
            k0, batchB);
 }
 
-SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
-  int64_t blocks = c.consumerRows() / 64;
-  auto accType = LLVM::LLVMStructType::getLiteral(
+Type WgmmaBuilder::accumulatorType() {
+  return LLVM::LLVMStructType::getLiteral(
       ctx, SmallVector<Type>(c.mmaN() / 2, b.getF32Type()));
-  SmallVector<Value> init(blocks, b.create<LLVM::ZeroOp>(accType));
+}
+
+SmallVector<Value> WgmmaBuilder::issueStep(Value position, Value consumer,
+                                           ArrayRef<Value> acc, bool fresh) {
+  auto [s, parity] = slotOf(position);
+  wait(barrier(/*full=*/true, s), parity);
+  Value aTile = aTileAt(s), bTile = bTileAt(s);
+  Value rows = mul(toI32(consumer), c32(c.consumerRows()));
+  auto wgmmaType = [](Type t) {
+    if (t.isBF16())
+      return NVVM::WGMMATypes::bf16;
+    if (t.isF16())
+      return NVVM::WGMMATypes::f16;
+    return isa<Float8E4M3FNType>(t) ? NVVM::WGMMATypes::e4m3
+                                    : NVVM::WGMMATypes::e5m2;
+  };
+  // A wgmma step covers 32 bytes of K: k16 (16-bit) or k32 (fp8).
+  int64_t eb = c.elementBytes(), kStep = 32 / eb;
+  SmallVector<Value> part(acc);
+  b.create<NVVM::WgmmaFenceAlignedOp>();
+  for (int64_t kk = 0; kk < c.blockK; kk += kStep) {
+    // K-contiguous tiles: the k step moves along the swizzled row;
+    // M/N-contiguous ones: it moves down kStep rows of 128 bytes.
+    Value descB =
+        c.transposeB
+            ? descriptor(add(bTile, c32(kk * eb)), 16)
+            : descriptor(add(bTile, c32(kk * kSwizzleBytes)), chunkBytes());
+    for (size_t i = 0; i < part.size(); ++i) {
+      Value row0 = add(rows, c32(i * 64));
+      Value descA;
+      if (!c.transposeA)
+        descA = descriptor(
+            add(aTile, add(mul(row0, c32(kSwizzleBytes)), c32(kk * eb))), 16);
+      else
+        descA = descriptor(
+            add(aTile,
+                add(mul(b.create<arith::DivUIOp>(row0, c32(64)),
+                        c32(chunkBytes())),
+                    c32(kk * kSwizzleBytes))),
+            chunkBytes());
+      part[i] = b.create<NVVM::WgmmaMmaAsyncOp>(
+          accumulatorType(), part[i], descA, descB,
+          NVVM::MMAShapeAttr::get(ctx, 64, c.mmaN(), kStep),
+          wgmmaType(c.swapAB ? c.elementB : c.element),
+          wgmmaType(c.swapAB ? c.element : c.elementB),
+          NVVM::WGMMATypes::f32,
+          fresh && kk == 0 ? NVVM::WGMMAScaleOut::zero
+                           : NVVM::WGMMAScaleOut::one,
+          NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
+          c.transposeA ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+          c.transposeB ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+          NVVM::MMAIntOverflowAttr());
+    }
+  }
+  b.create<NVVM::WgmmaGroupSyncAlignedOp>();
+  return part;
+}
+
+Value WgmmaBuilder::pin(Value acc) {
+  int64_t n = c.mmaN() / 2;
+  SmallVector<Value> values;
+  std::string constraints;
+  for (int64_t e = 0; e < n; ++e) {
+    values.push_back(b.create<LLVM::ExtractValueOp>(acc, e));
+    constraints += "=f,";
+  }
+  for (int64_t e = 0; e < n; ++e)
+    constraints += std::to_string(e) + (e + 1 < n ? "," : "");
+  return b
+      .create<LLVM::InlineAsmOp>(accumulatorType(), values, "", constraints,
+                                 /*has_side_effects=*/true,
+                                 /*is_align_stack=*/false,
+                                 LLVM::tailcallkind::TailCallKind::None,
+                                 LLVM::AsmDialectAttr(), ArrayAttr())
+      .getResult(0);
+}
+
+void WgmmaBuilder::release(Value position, Value when) {
   Value lane = b.create<arith::RemUIOp>(tid, idx(32));
+  Value first = eq(lane, idx(0));
+  auto arrive = b.create<scf::IfOp>(
+      when ? b.create<arith::AndIOp>(when, first).getResult() : first,
+      /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(arrive.thenBlock());
+  b.create<NVVM::MBarrierArriveOp>(
+      Type(), barrier(/*full=*/false, slotOf(position).first), Value());
+}
+
+SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
+  if (c.promote())
+    return consumePromoted(first, consumer);
+  int64_t blocks = c.consumerRows() / 64;
+  SmallVector<Value> init(blocks, b.create<LLVM::ZeroOp>(accumulatorType()));
   auto loop = b.create<scf::ForOp>(idx(0), kCount, idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value kt = loop.getInductionVar();
     Value position = add(first, kt);
-    auto [s, parity] = slotOf(position);
-    wait(barrier(/*full=*/true, s), parity);
-    Value aTile = aTileAt(s), bTile = bTileAt(s);
-    Value rows = mul(toI32(consumer), c32(c.consumerRows()));
-    NVVM::WGMMATypes type = c.element.isBF16() ? NVVM::WGMMATypes::bf16
-                                               : NVVM::WGMMATypes::f16;
-    SmallVector<Value> acc(loop.getRegionIterArgs());
-    b.create<NVVM::WgmmaFenceAlignedOp>();
-    for (int64_t kk = 0; kk < c.blockK; kk += 16) {
-      // K-contiguous tiles: the k step moves along the swizzled row;
-      // M/N-contiguous ones: it moves down 16 rows of 128 bytes.
-      Value descB =
-          c.transposeB
-              ? descriptor(add(bTile, c32(kk * 2)), 16)
-              : descriptor(add(bTile, c32(kk * kSwizzleBytes)), chunkBytes());
-      for (int64_t i = 0; i < blocks; ++i) {
-        Value row0 = add(rows, c32(i * 64));
-        Value descA;
-        if (!c.transposeA)
-          descA = descriptor(
-              add(aTile, add(mul(row0, c32(kSwizzleBytes)), c32(kk * 2))),
-              16);
-        else
-          descA = descriptor(
-              add(aTile,
-                  add(mul(b.create<arith::DivUIOp>(row0, c32(64)),
-                          c32(chunkBytes())),
-                      c32(kk * kSwizzleBytes))),
-              chunkBytes());
-        acc[i] = b.create<NVVM::WgmmaMmaAsyncOp>(
-            accType, acc[i], descA, descB,
-            NVVM::MMAShapeAttr::get(ctx, 64, c.mmaN(), 16), type, type,
-            NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
-            NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
-            c.transposeA ? NVVM::MMALayout::col : NVVM::MMALayout::row,
-            c.transposeB ? NVVM::MMALayout::col : NVVM::MMALayout::row,
-            NVVM::MMAIntOverflowAttr());
-      }
-    }
-    b.create<NVVM::WgmmaGroupSyncAlignedOp>();
-    // The previous tile's group is complete once at most this one is
+    SmallVector<Value> acc = issueStep(
+        position, consumer, llvm::to_vector_of<Value>(loop.getRegionIterArgs()),
+        /*fresh=*/false);
+    // The previous step's group is complete once at most this one is
     // pending: its slot goes back to the producer, one arrive per warp.
     b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
-    auto release = b.create<scf::IfOp>(
-        b.create<arith::AndIOp>(lt(idx(0), kt), eq(lane, idx(0))),
-        /*withElse=*/false);
-    b.setInsertionPointToStart(release.thenBlock());
-    auto [previous, unused] =
-        slotOf(b.create<arith::SubIOp>(position, idx(1)));
-    (void)unused;
-    b.create<NVVM::MBarrierArriveOp>(Type(), barrier(/*full=*/false, previous),
-                                     Value());
-    b.setInsertionPointAfter(release);
+    release(b.create<arith::SubIOp>(position, idx(1)), lt(idx(0), kt));
     b.create<scf::YieldOp>(acc);
   }
   // The tile's last slot goes back once all its wgmma are done.
   b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
-  auto release = b.create<scf::IfOp>(
-      b.create<arith::AndIOp>(lt(idx(0), kCount), eq(lane, idx(0))),
-      /*withElse=*/false);
+  release(b.create<arith::SubIOp>(add(first, kCount), idx(1)),
+          lt(idx(0), kCount));
+  return loop.getResults();
+}
+
+SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
+                                                 Value consumer) {
+  int64_t blocks = c.consumerRows() / 64;
+  Value zero = b.create<LLVM::ZeroOp>(accumulatorType());
+  Value undef = b.create<LLVM::UndefOp>(accumulatorType());
+  SmallVector<Value> fresh(blocks, undef);
+  // Adds completed products into the accumulators. Both are pinned, so
+  // that LLVM neither reads the products before the wait that completes
+  // them nor moves the sums past the next wgmma (ptxas serializes wgmma
+  // whose accumulators are read while in flight).
+  auto addInto = [&](MutableArrayRef<Value> acc, ArrayRef<Value> part) {
+    for (int64_t i = 0; i < blocks; ++i) {
+      Value done = pin(part[i]);
+      for (int64_t e = 0; e < c.mmaN() / 2; ++e)
+        acc[i] = b.create<LLVM::InsertValueOp>(
+            acc[i],
+            b.create<arith::AddFOp>(b.create<LLVM::ExtractValueOp>(acc[i], e),
+                                    b.create<LLVM::ExtractValueOp>(done, e)),
+            e);
+      acc[i] = pin(acc[i]);
+    }
+  };
+  // Steps go in pairs with two sets of products, so that one group stays in
+  // flight: while step 2j + 1's wgmma run, step 2j's products are added.
+  // The loop carries the accumulators and the last step's pending products.
+  SmallVector<Value> init(2 * blocks, zero);
+  auto loop = b.create<scf::ForOp>(
+      idx(0), b.create<arith::DivUIOp>(kCount, idx(2)), idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(release.thenBlock());
-    auto [last, unused] =
-        slotOf(b.create<arith::SubIOp>(add(first, kCount), idx(1)));
-    (void)unused;
-    b.create<NVVM::MBarrierArriveOp>(Type(), barrier(/*full=*/false, last),
-                                     Value());
+    b.setInsertionPointToStart(loop.getBody());
+    Value position = add(first, mul(loop.getInductionVar(), idx(2)));
+    SmallVector<Value> acc(loop.getRegionIterArgs().take_front(blocks));
+    SmallVector<Value> pending(loop.getRegionIterArgs().drop_front(blocks));
+    SmallVector<Value> even = issueStep(position, consumer, fresh, true);
+    b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
+    addInto(acc, pending);
+    release(b.create<arith::SubIOp>(position, idx(1)),
+            lt(idx(0), loop.getInductionVar()));
+    SmallVector<Value> odd =
+        issueStep(add(position, idx(1)), consumer, fresh, true);
+    b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
+    addInto(acc, even);
+    release(position, Value());
+    acc.append(odd);
+    b.create<scf::YieldOp>(acc);
   }
-  return loop.getResults();
+  SmallVector<Value> acc(loop.getResults().take_front(blocks));
+  SmallVector<Value> pending(loop.getResults().drop_front(blocks));
+  // An odd step count leaves one step; then the pending products.
+  Value last = b.create<arith::SubIOp>(add(first, kCount), idx(1));
+  auto tail = b.create<scf::IfOp>(
+      TypeRange(ValueRange(acc)),
+      eq(b.create<arith::RemUIOp>(kCount, idx(2)), idx(1)), /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(tail.thenBlock());
+  {
+    SmallVector<Value> sum(acc);
+    SmallVector<Value> part = issueStep(last, consumer, fresh, true);
+    b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
+    addInto(sum, pending);
+    release(b.create<arith::SubIOp>(last, idx(1)), lt(idx(1), kCount));
+    b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
+    addInto(sum, part);
+    release(last, Value());
+    b.create<scf::YieldOp>(sum);
+  }
+  b.setInsertionPointToStart(tail.elseBlock());
+  {
+    SmallVector<Value> sum(acc);
+    b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
+    addInto(sum, pending);
+    release(last, lt(idx(0), kCount));
+    b.create<scf::YieldOp>(sum);
+  }
+  return tail.getResults();
 }
 
 void WgmmaBuilder::epilogue(ArrayRef<Value> acc, Value consumer) {
@@ -503,10 +640,10 @@ void WgmmaBuilder::stagedEpilogue(ArrayRef<Value> acc, Value consumer,
           int64_t e = 4 * (q * 8 + j) + 2 * h;
           Value n = add(colBase, idx(q * 64 + j * 8));
           Value first = finishElement(
-              b, c, b.create<LLVM::ExtractValueOp>(acc[i], e), bias, n);
+              b, c, b.create<LLVM::ExtractValueOp>(acc[i], e), bias, n, scale);
           Value second = finishElement(
               b, c, b.create<LLVM::ExtractValueOp>(acc[i], e + 1), bias,
-              add(n, idx(1)));
+              add(n, idx(1)), scale);
           Value pair = b.create<vector::FromElementsOp>(
               pairType, ValueRange{first, second});
           Value offset = add(
@@ -555,7 +692,9 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   };
   auto pointer = LLVM::LLVMPointerType::get(ctx);
   SmallVector<Type> args = {pointer, pointer, dynamic(c.rankA, c.element),
-                            dynamic(c.rankB, c.element)};
+                            dynamic(c.rankB, c.elementB)};
+  if (c.scaled)
+    args.append(2, MemRefType::get({}, b.getF32Type()));
   if (c.biasElement)
     args.push_back(dynamic(1, c.biasElement));
   args.push_back(dynamic(c.rankC, c.output));
@@ -580,8 +719,9 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
     func->setAttr("tessera.max_blocks", b.getI64IntegerAttr(c.maxBlocks));
   }
   // TMA boxes (inner, outer) of A and B, for the launch plan.
-  int64_t aBox[2] = {64, c.transposeA ? c.blockK : c.blockM};
-  int64_t bBox[2] = {64, c.transposeB ? c.blockN : c.blockK};
+  int64_t inner = kSwizzleBytes / c.elementBytes();
+  int64_t aBox[2] = {inner, c.transposeA ? c.blockK : c.blockM};
+  int64_t bBox[2] = {inner, c.transposeB ? c.blockN : c.blockK};
   func->setAttr("tessera.tensor_maps",
                 b.getArrayAttr({b.getDenseI64ArrayAttr(aBox),
                                 b.getDenseI64ArrayAttr(bBox)}));
@@ -592,7 +732,10 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   tmapB = func.getArgument(1);
   A = func.getArgument(2);
   B = func.getArgument(3);
-  bias = c.biasElement ? func.getArgument(4) : Value();
+  unsigned next = 4;
+  Value scaleA = c.scaled ? func.getArgument(next++) : Value();
+  Value scaleB = c.scaled ? func.getArgument(next++) : Value();
+  bias = c.biasElement ? func.getArgument(next) : Value();
   C = func.getArguments().back();
   auto dim = [&](Value v, int64_t d) -> Value {
     return b.create<memref::DimOp>(v, d);
@@ -662,6 +805,9 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   b.create<NVVM::SetMaxRegisterOp>(consumerRegisters,
                                    NVVM::SetMaxRegisterAction::increase);
   Value consumer = b.create<arith::SubIOp>(warpGroup, idx(1));
+  if (c.scaled)
+    scale = b.create<arith::MulFOp>(b.create<memref::LoadOp>(scaleA),
+                                    b.create<memref::LoadOp>(scaleB));
   forEachTile([&](Value first) {
     SmallVector<Value> acc = consume(first, consumer);
     if (c.swapAB)

@@ -153,8 +153,15 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
     float alpha = op.getAlpha().convertToFloat();
     Value bias = op.getBias();
     Epilogue epilogue = op.getEpilogue();
-    bool needsEpilogue = alpha != 1.0f || bias || epilogue != Epilogue::None ||
-                         resultElt != accElt;
+    // Per-tensor scales (the verifier pairs them): one factor, read once.
+    Value scale;
+    if (op.getScaleA())
+      scale = arith::MulFOp::create(
+          rewriter, loc,
+          tensor::ExtractOp::create(rewriter, loc, op.getScaleA()),
+          tensor::ExtractOp::create(rewriter, loc, op.getScaleB()));
+    bool needsEpilogue = alpha != 1.0f || bias || scale ||
+                         epilogue != Epilogue::None || resultElt != accElt;
     if (needsEpilogue) {
       AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
       SmallVector<Value> inputs = {result};
@@ -175,6 +182,8 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
             }
             Type f32 = b.getF32Type();
             Value x = convertScalar(b, l, args[0], f32);
+            if (scale)
+              x = arith::MulFOp::create(b, l, x, scale);
             if (alpha != 1.0f)
               x = arith::MulFOp::create(b, l, x, floatConst(b, l, f32, alpha));
             if (bias)

@@ -124,17 +124,20 @@ def TesseraGpuSelectSchedule
     Gives every `tessera.matmul` a `schedules` attribute (see
     `#tessera.schedule`) for `target`, and checks the schedules an op already
     carries against that target instead of replacing them. Operands must be
-    bf16 or f16; other element types are an error that names the op's
-    operands (fp8 has no kernel yet). SMs: 132 on sm_90a (H100 SXM), 108 on
-    sm_80 (A100).
+    bf16 or f16, or fp8 (e4m3fn, e5m2) on sm_90a; other element types are an
+    error that names the op's operands. fp8 operands must be K-major (A
+    stored `[M, K]`, B stored `[N, K]` with `transpose_b`, as wgmma reads
+    fp8) and TMA-loadable (K a static multiple of 16), else an error says
+    which. SMs: 132 on sm_90a (H100 SXM), 108 on sm_80 (A100).
 
     sm_90a, M > 64, operands whose contiguous dimension is a static multiple
-    of 8 elements (TMA rows): the persistent wgmma kernel (`mma = "wgmma"`,
+    of 16 bytes (TMA rows): the persistent wgmma kernel (`mma = "wgmma"`,
     12 warps: a producer and two consumer warpgroups). The tile is the
-    first of 256 x 128, 128 x 256, 128 x 128, 128 x 64 whose tile count
-    fills at least 80% of the SMs (256 rows only for M > 128), else
-    128 x 64; 256 x 128 when M is unknown. `block_k` fills a 128-byte
-    swizzled row; as many stages as shared memory holds, at most 8.
+    first of 256 x 128, 128 x 256, 128 x 128, 128 x 64 (fp8: of the last
+    two) whose tile count fills at least 80% of the SMs (256 rows only for
+    M > 128), else the smallest; the first when M is unknown. `block_k`
+    fills a 128-byte swizzled row (64 16-bit or 128 fp8 elements); as many
+    stages as shared memory holds, at most 8 (fp8: 4, measured best).
 
     sm_90a, M <= 64 (decode), B stored `[N, K]` (`transpose_b`), TMA-loadable:
     the same kernel with `swap_ab`: 64 rows of B by M rounded up to 8 per
@@ -160,8 +163,9 @@ def TesseraGpuSelectSchedule
 
     Checks on every schedule: its shared memory fits the target (227 KiB on
     sm_90a, 163 KiB on sm_80); mma.sync tiles are multiples of 16; wgmma
-    needs sm_90a, TMA-loadable operands and a 128-byte `block_k`; no
-    clusters yet.
+    needs sm_90a, TMA-loadable operands and a 128-byte `block_k`; fp8 needs
+    wgmma and at most 64 x 128 accumulators per consumer warpgroup (they
+    are kept twice, see below); no `cluster_m`/`cluster_n` yet.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",
@@ -196,6 +200,14 @@ def TesseraGpuBuildMatmulKernels
     `tessera.cluster_blocks`), whose partial sums meet in the first block's
     shared memory through distributed shared memory and a cluster barrier.
 
+    fp8 (e4m3fn/e5m2, mixed allowed): k32 instructions, 128-element
+    `block_k`, both operands K-major. The tensor cores add fp8 products with
+    fewer bits than f32, so each K step's wgmma start from zero (scale-d =
+    0) in one of two alternating register sets and are added into the f32
+    accumulators once complete, while the next step's run. Per-tensor
+    scales (`scales(%scale_a, %scale_b)`) are kernel arguments after A and
+    B, read once and multiplied in before alpha.
+
     Kernel (mma.sync, sm_80 and later): a thread block computes a
     `block_m` x `block_n` tile with `warps` warps arranged as squarely as
     16 x 16 warp tiles allow. A `stages`-deep ring of shared-memory buffers
@@ -214,9 +226,6 @@ def TesseraGpuBuildMatmulKernels
     splits, partial sums are added atomically into a zeroed f32 workspace,
     and a second kernel (`<kernel>_epilogue`, one thread per element)
     applies the epilogue.
-
-    Not yet: the sm_90a wgmma/TMA kernels (sm_90a gets the mma.sync
-    kernels, which Hopper runs).
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",

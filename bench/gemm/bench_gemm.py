@@ -8,9 +8,10 @@ median per-call time is reported (TFLOP/s = 2 M N K / time), with the ratio
 to cuBLAS. Calls cycle through enough copies of the inputs (up to 8) that
 the weights come from HBM, not L2. Tessera writes into a result buffer
 allocated once (tessera_module_invoke_into), as torch's caching allocator
-serves cuBLAS. The inputs are random normal (never zeros). fp8
-(torch._scaled_mm) is reported for cuBLASLt alone: Tessera has no fp8
-kernel yet.
+serves cuBLAS. The inputs are random normal (never zeros). fp8 shapes
+(per-tensor scales, bf16 output) are timed against cuBLASLt through
+torch._scaled_mm (no fast accumulation, the default), with no Triton
+contender.
 
   python3 bench/gemm/bench_gemm.py --artifacts artifacts/bench --build build-rt
 """
@@ -32,7 +33,8 @@ try:
 except ImportError:  # the table then says so
     triton = None
 
-TORCH = {"bf16": torch.bfloat16, "f16": torch.float16}
+TORCH = {"bf16": torch.bfloat16, "f16": torch.float16,
+         "f8e4m3fn": torch.float8_e4m3fn}
 
 if triton is not None:
     @triton.autotune(
@@ -122,7 +124,7 @@ def main():
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--reps", type=int, default=15)
     p.add_argument("--only", default="",
-                   help="run the shapes whose name contains this (and skip fp8)")
+                   help="run the shapes whose name contains this")
     args = p.parse_args()
     rt = tessera_rt.Runtime(tessera_rt.find_library(args.build))
     with open(os.path.join(args.artifacts, "shapes.json")) as f:
@@ -135,25 +137,35 @@ def main():
         if args.only not in s["name"]:
             continue
         t, m, n, k = TORCH[s["dtype"]], s["m"], s["n"], s["k"]
+        out_dtype = TORCH[s.get("out", s["dtype"])]
+        fp8 = s["dtype"].startswith("f8")
+        size = t.itemsize
         # Enough copies of the inputs that consecutive calls cannot find
         # them in L2 (a model's layers each have their own weights).
         l2 = getattr(torch.cuda.get_device_properties(0), "L2_cache_size", 50 << 20)
-        copies = max(1, min(8, math.ceil(3 * l2 / ((m * k + n * k) * 2))))
-        As = [torch.randn(m, k, device="cuda", dtype=t) for _ in range(copies)]
-        Ws = [torch.randn(n, k, device="cuda", dtype=t) if s["trans_b"] else
-              torch.randn(k, n, device="cuda", dtype=t) for _ in range(copies)]
+        copies = max(1, min(8, math.ceil(3 * l2 / ((m * k + n * k) * size))))
+        As = [torch.randn(m, k, device="cuda").to(t) for _ in range(copies)]
+        Ws = [torch.randn(n, k, device="cuda").to(t) if s["trans_b"] else
+              torch.randn(k, n, device="cuda").to(t) for _ in range(copies)]
         Bs = [w.t() if s["trans_b"] else w for w in Ws]
         flop = 2.0 * m * n * k
         module = rt.load(os.path.join(args.artifacts, s["artifact"]))
         fn = module.function("gemm")
-        handles = [(module.wrap(a, s["dtype"]), module.wrap(w, s["dtype"]))
+        scales = ([torch.tensor(v, device="cuda") for v in (0.75, 1.25)]
+                  if s.get("scales") else [])
+        handles = [(module.wrap(a, s["dtype"]), module.wrap(w, s["dtype"]),
+                    *[module.wrap(x, "f32") for x in scales])
                    for a, w in zip(As, Ws)]
         # The result goes to a buffer allocated once, as cuBLAS's output
         # comes from torch's caching allocator: no allocation per call.
-        c = torch.full((m, n), float("nan"), device="cuda", dtype=t)
-        hc = module.wrap(c, s["dtype"])
+        c = torch.full((m, n), float("nan"), device="cuda", dtype=out_dtype)
+        hc = module.wrap(c, s.get("out", s["dtype"]))
         tessera_calls = [lambda h=h: module.invoke_into(fn, list(h), [hc]) for h in handles]
-        cublas_calls = [lambda a=a, b=b: torch.matmul(a, b) for a, b in zip(As, Bs)]
+        if fp8:
+            cublas_calls = [lambda a=a, b=b: torch._scaled_mm(
+                a, b, scales[0], scales[1], out_dtype=out_dtype) for a, b in zip(As, Bs)]
+        else:
+            cublas_calls = [lambda a=a, b=b: torch.matmul(a, b) for a, b in zip(As, Bs)]
         out = torch.empty(m, n, device="cuda", dtype=t)
         triton_calls = [lambda a=a, b=b: run_triton(a, b, out) for a, b in zip(As, Bs)]
 
@@ -161,10 +173,10 @@ def main():
         tessera_calls[0]()
         torch.cuda.synchronize()
         got = c.float()
-        ref = torch.matmul(As[0], Bs[0]).float()
+        ref = cublas_calls[0]().float()
         rel = ((got - ref).norm() / ref.norm()).item()
         contenders = [rotating(tessera_calls), rotating(cublas_calls)]
-        if triton is not None:
+        if triton is not None and not fp8:
             try:
                 time_it(rotating(triton_calls), 1, 1, 1)  # autotune first
                 contenders.append(rotating(triton_calls))
@@ -174,28 +186,18 @@ def main():
         (ms_t, spread_t), (ms_c, spread_c) = timed[0], timed[1]
         ms_tr = timed[2][0] if len(timed) > 2 else None
         module.release(hc)
-        for ha, hw in handles:
-            module.release(ha)
-            module.release(hw)
+        for h in handles:
+            for x in h:
+                module.release(x)
         row = dict(name=s["name"], m=m, n=n, k=k, tessera_ms=ms_t,
                    cublas_ms=ms_c, triton_ms=ms_tr, rel_err_vs_cublas=rel,
                    spread_tessera=spread_t, spread_cublas=spread_c,
                    tessera_tflops=flop / ms_t / 1e9, cublas_tflops=flop / ms_c / 1e9,
                    triton_tflops=flop / ms_tr / 1e9 if ms_tr else None,
-                   weight_tbps=(n * k * 2) / ms_t / 1e9)
+                   weight_tbps=(n * k * size) / ms_t / 1e9)
         rows.append(row)
         print(json.dumps(row))
         del module
-    # fp8: the peer alone.
-    fp8 = []
-    for size in [] if args.only else [4096, 8192]:
-        a = torch.randn(size, size, device="cuda").to(torch.float8_e4m3fn)
-        b = torch.randn(size, size, device="cuda").to(torch.float8_e4m3fn).t()
-        one = torch.tensor(1.0, device="cuda")
-        ms, _ = time_it(lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one,
-                                                 out_dtype=torch.bfloat16),
-                        args.warmup, args.iters, args.reps)
-        fp8.append((size, 2.0 * size ** 3 / ms / 1e9))
     print()
     print("| shape | Tessera TFLOP/s | cuBLAS TFLOP/s | Triton TFLOP/s | Tessera / cuBLAS | Tessera weights TB/s | rel. err vs cuBLAS |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -206,8 +208,6 @@ def main():
         tr = f"{r['triton_tflops']:.0f}" if r["triton_tflops"] else "n/a"
         print(f"| {r['name']} | {r['tessera_tflops']:.1f} | {r['cublas_tflops']:.1f} | {tr} | "
               f"{ratio:.2f}x | {r['weight_tbps']:.2f} | {r['rel_err_vs_cublas']:.1e} |")
-    for size, tf in fp8:
-        print(f"| fp8 e4m3 {size}^3 | n/a (no fp8 kernel yet) | {tf:.0f} (cuBLASLt, _scaled_mm) | | | | |")
     print()
     for key, values in ratios.items():
         gm = math.exp(sum(math.log(v) for v in values) / len(values))

@@ -2,7 +2,9 @@
 """Compiles the GEMM benchmark's shapes (docs/benchmarks.md) for the GPU:
   bf16 and f16 squares 8192, 4096, 2048 (C = A B, output in the input type);
   LLM layers y = x W^T (bf16, W [N, K]) with M in {16, 128, 4096} and
-  (N, K) in {(4096, 4096), (14336, 4096), (4096, 14336)}.
+  (N, K) in {(4096, 4096), (14336, 4096), (4096, 14336)};
+  fp8 e4m3 squares 4096 and 8192, y = (s_x x)(s_w W)^T with per-tensor
+  scales and a bf16 output, as torch._scaled_mm computes them.
 
   bench/gemm/make_bench_artifacts.py --compiler build/bin/tessera-compile \
       --out artifacts/bench --target sm_90a
@@ -29,10 +31,13 @@ EXPLORE_DECODE = [(32, 32, 128, 6, 4, ""), (32, 64, 64, 4, 4, ""),
 EXPLORE_PREFILL = [(128, 64, 64, 8, 12, 'mma = "wgmma"'),
                    (64, 64, 64, 4, 4, ""), (64, 32, 64, 6, 4, ""),
                    (128, 128, 64, 4, 12, 'mma = "wgmma"')]
+EXPLORE_FP8 = [(128, 128, 128, st, 12, 'mma = "wgmma"') for st in (3, 4, 5, 6)] + [
+    (128, 64, 128, 8, 12, 'mma = "wgmma"')]
 LLM = [(4096, 4096), (14336, 4096), (4096, 14336)]
+FP8 = dict(dtype="f8e4m3fn", out="bf16", trans_b=True, scales=True)
 
 
-def pinned(name, dtype, m, n, k, trans_b, bm, bn, bk, st, w, extra):
+def pinned(name, dtype, m, n, k, trans_b, bm, bn, bk, st, w, extra, **more):
     params = f"block_m = {bm}, block_n = {bn}, block_k = {bk}, stages = {st}, warps = {w}"
     if extra:
         params += ", " + extra
@@ -41,7 +46,7 @@ def pinned(name, dtype, m, n, k, trans_b, bm, bn, bk, st, w, extra):
                                       .replace('mma = "wgmma"', "wgmma")
                                       .replace("split_k = ", "splitk")
                                       .replace(", ", "_")]))
-    return dict(name=f"{name}_{tag}", dtype=dtype, m=m, n=n, k=k, trans_b=trans_b,
+    return dict(more, name=f"{name}_{tag}", dtype=dtype, m=m, n=n, k=k, trans_b=trans_b,
                 schedule=f"#tessera.schedule<{params}, swizzle = 8>")
 
 
@@ -54,6 +59,10 @@ def shapes(explore):
             for n, k in LLM:
                 for p in choices:
                     yield pinned(f"bf16_llm_m{m}_n{n}_k{k}", "bf16", m, n, k, True, *p)
+        for size in [8192, 4096]:
+            for p in EXPLORE_FP8:
+                yield pinned(f"fp8_square_{size}", "f8e4m3fn", size, size, size,
+                             True, *p, out="bf16", scales=True)
     for t in ["bf16", "f16"]:
         for s in [8192, 4096, 2048]:
             yield dict(name=f"{t}_square_{s}", dtype=t, m=s, n=s, k=s, trans_b=False)
@@ -61,18 +70,26 @@ def shapes(explore):
         for n, k in LLM:
             yield dict(name=f"bf16_llm_m{m}_n{n}_k{k}", dtype="bf16", m=m, n=n,
                        k=k, trans_b=True)
+    for s in [8192, 4096]:
+        yield dict(FP8, name=f"fp8_square_{s}", m=s, n=s, k=s)
 
 
 def graph(s):
-    t, m, n, k = s["dtype"], s["m"], s["n"], s["k"]
+    t = {"f8e4m3fn": "f8E4M3FN"}.get(s["dtype"], s["dtype"])
+    o = s.get("out", t)
+    m, n, k = s["m"], s["n"], s["k"]
     b = f"tensor<{n}x{k}x{t}>" if s["trans_b"] else f"tensor<{k}x{n}x{t}>"
     attrs = ["transpose_b"] if s["trans_b"] else []
     if s.get("schedule"):
         attrs.append(f"schedules = [{s['schedule']}]")
     attr = " {" + ", ".join(attrs) + "}" if attrs else ""
-    return (f"func.func @gemm(%a: tensor<{m}x{k}x{t}>, %b: {b}) -> tensor<{m}x{n}x{t}> {{\n"
-            f"  %0 = tessera.matmul %a, %b{attr} : tensor<{m}x{k}x{t}>, {b} -> tensor<{m}x{n}x{t}>\n"
-            f"  return %0 : tensor<{m}x{n}x{t}>\n}}\n")
+    args, scales = f"%a: tensor<{m}x{k}x{t}>, %b: {b}", ""
+    if s.get("scales"):
+        args += ", %sa: tensor<f32>, %sb: tensor<f32>"
+        scales = " scales(%sa, %sb)"
+    return (f"func.func @gemm({args}) -> tensor<{m}x{n}x{o}> {{\n"
+            f"  %0 = tessera.matmul %a, %b{scales}{attr} : tensor<{m}x{k}x{t}>, {b} -> tensor<{m}x{n}x{o}>\n"
+            f"  return %0 : tensor<{m}x{n}x{o}>\n}}\n")
 
 
 def main():

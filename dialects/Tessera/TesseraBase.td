@@ -139,5 +139,11 @@ def Tessera_FloatTensor : RankedTensorOf<[Tessera_FloatElement]>;
 def Tessera_MatmulTensor : RankedTensorOf<[Tessera_MatmulElement]>;
 def Tessera_ResultTensor : RankedTensorOf<[Tessera_ResultElement]>;
 def Tessera_F32Tensor : RankedTensorOf<[F32]>;
+/// A per-tensor scale: a 0-D f32 tensor, so that it is a run-time value.
+def Tessera_ScaleTensor
+    : Type<And<[TensorOf<[F32]>.predicate, HasAnyRankOfPred<[0]>]>,
+           "0-D tensor of f32 (a per-tensor scale)",
+           "::mlir::TensorType">,
+      BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
 
 #endif // TESSERA_BASE_TD

@@ -267,6 +267,18 @@ LogicalResult MatmulOp::verify() {
                               "'epilogue'; produce a float result instead";
   }
 
+  if (Value scale = getScaleA() ? getScaleA() : getScaleB()) {
+    if (!getScaleA() || !getScaleB())
+      return emitOpError() << "has '" << (getScaleA() ? "scale_a" : "scale_b")
+                           << "' without '"
+                           << (getScaleA() ? "scale_b" : "scale_a")
+                           << "': per-tensor scales come in pairs";
+    if (!bothFp8)
+      return emitOpError() << "'scale_a' and 'scale_b' scale fp8 operands, "
+                              "'a' has "
+                           << aElt;
+  }
+
   // Operand layouts.
   int64_t aRank = aType.getRank(), bRank = bType.getRank();
   ArrayRef<int64_t> aShape = aType.getShape(), bShape = bType.getShape();

@@ -15,13 +15,14 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // matmul
 //===----------------------------------------------------------------------===//
 
-def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure]> {
+def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let summary = "batched matrix multiplication with a fused epilogue";
   let description = [{
     Computes, for every batch index,
 
     ```
-    result[..., m, n] = epilogue(alpha * sum_k A[..., m, k] * B[..., k, n] + bias[n])
+    result[..., m, n] = epilogue(alpha * scale_a * scale_b
+                                 * sum_k A[..., m, k] * B[..., k, n] + bias[n])
     ```
 
     `a` is `[*batch, M, K]` (`[*batch, K, M]` with `transpose_a`) and `b` is
@@ -43,12 +44,20 @@ def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure]> {
     may be mixed. An i8 matmul may produce i32 only without alpha, bias or
     epilogue.
 
+    fp8 operands may carry per-tensor scales, `scales(%scale_a, %scale_b)`:
+    two 0-D f32 tensors, read at run time (the factors by which the fp8
+    values were divided when they were quantized, as `torch._scaled_mm`
+    takes them). Both are given or neither.
+
     Example:
 
     ```mlir
     %y = tessera.matmul %x, %w, %bias {transpose_b, epilogue = #tessera.epilogue<silu>}
         : tensor<?x4096xbf16>, tensor<11008x4096xbf16>, tensor<11008xf32>
         -> tensor<?x11008xbf16>
+    %z = tessera.matmul %x8, %w8 scales(%sx, %sw) {transpose_b}
+        : tensor<?x4096xf8E4M3FN>, tensor<4096x4096xf8E4M3FN>
+        -> tensor<?x4096xbf16>
     ```
 
     `schedules` (optional) holds the GPU kernel's tiling, one
@@ -60,6 +69,8 @@ def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure]> {
   let arguments = (ins Tessera_MatmulTensor:$a,
                        Tessera_MatmulTensor:$b,
                        Optional<Tessera_ResultTensor>:$bias,
+                       Optional<Tessera_ScaleTensor>:$scale_a,
+                       Optional<Tessera_ScaleTensor>:$scale_b,
                        UnitAttr:$transpose_a,
                        UnitAttr:$transpose_b,
                        DefaultValuedAttr<F32Attr, "1.0f">:$alpha,
@@ -69,7 +80,8 @@ def Tessera_MatmulOp : Tessera_Op<"matmul", [Pure]> {
   let results = (outs RankedTensorOf<[F32, F16, BF16, I32]>:$result);
 
   let assemblyFormat = [{
-    $a `,` $b (`,` $bias^)? attr-dict `:` type($a) `,` type($b)
+    $a `,` $b (`,` $bias^)? (`scales` `(` $scale_a^ `,` $scale_b `)`)?
+    attr-dict `:` type($a) `,` type($b)
     (`,` type($bias)^)? `->` type($result)
   }];
   let hasVerifier = 1;

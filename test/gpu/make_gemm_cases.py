@@ -52,16 +52,34 @@ def cases():
                trans_b=True, batch=2, bias="f32", epilogue="relu", alpha=0.5)
 
 
+def fp8_cases():
+    """sm_90a only: fp8 wgmma reads A [M, K] and B [N, K]; TMA needs K to be
+    a multiple of 16 bytes (as cuBLASLt's fp8 GEMM does)."""
+    e4m3 = dict(dtype="f8e4m3fn", trans_b=True, scales=True)
+    for n, k in itertools.product(SIZES, [16, 1008, 4112]):
+        yield dict(e4m3, out="bf16", n=n, k=k)
+    yield dict(e4m3, out="f32", n=4096, k=4096)
+    yield dict(e4m3, out="bf16", n=1000, k=256, bias="bf16",
+               epilogue="gelu_tanh", alpha=0.5)
+    yield dict(e4m3, out="f16", n=4097, k=1008, bias="f32", epilogue="relu")
+    yield dict(e4m3, out="bf16", n=255, k=4112, batch=2, broadcast_b=True,
+               epilogue="silu")
+    yield dict(e4m3, out="f32", n=1024, k=1008, dtype_b="f8e5m2")
+    yield dict(dtype="f8e4m3fn", trans_b=True, out="bf16", n=127, k=4112)
+
+
 def graph(c):
-    t, o = c["dtype"], c["out"]
+    mlir = {"f8e4m3fn": "f8E4M3FN", "f8e5m2": "f8E5M2"}
+    t, o = mlir.get(c["dtype"], c["dtype"]), c["out"]
+    tb = mlir.get(c.get("dtype_b"), t)
     n, k = c["n"], c["k"]
     batch = c.get("batch")
     prefix = f"{batch}x" if batch else ""
     m = c.get("m", "?")
     a = f"tensor<{prefix}{k}x{m}x{t}>" if c.get("trans_a") else f"tensor<{prefix}{m}x{k}x{t}>"
     bprefix = "" if c.get("broadcast_b") else prefix
-    b = (f"tensor<{bprefix}{n}x{k}x{t}>" if c.get("trans_b")
-         else f"tensor<{bprefix}{k}x{n}x{t}>")
+    b = (f"tensor<{bprefix}{n}x{k}x{tb}>" if c.get("trans_b")
+         else f"tensor<{bprefix}{k}x{n}x{tb}>")
     r = f"tensor<{prefix}{m}x{n}x{o}>"
     attrs = []
     if c.get("trans_a"):
@@ -75,20 +93,24 @@ def graph(c):
     attr = " {" + ", ".join(attrs) + "}" if attrs else ""
     args = f"%a: {a}, %b: {b}"
     operands, types = "%a, %b", f"{a}, {b}"
+    if c.get("scales"):
+        args += ", %sa: tensor<f32>, %sb: tensor<f32>"
     if c.get("bias"):
         bt = f"tensor<{n}x{c['bias']}>"
         args += f", %bias: {bt}"
         operands += ", %bias"
         types += f", {bt}"
+    if c.get("scales"):
+        operands += " scales(%sa, %sb)"
     return (f"func.func @gemm({args}) -> {r} {{\n"
             f"  %0 = tessera.matmul {operands}{attr} : {types} -> {r}\n"
             f"  return %0 : {r}\n}}\n")
 
 
 def name(c):
-    parts = [c["dtype"], c["out"]] + ([f"m{c['m']}"] if "m" in c else []) + [
+    parts = [c["dtype"]] + ([c["dtype_b"]] if "dtype_b" in c else []) + [c["out"]] + ([f"m{c['m']}"] if "m" in c else []) + [
         f"n{c['n']}", f"k{c['k']}"]
-    for key in ["trans_a", "trans_b", "broadcast_b"]:
+    for key in ["trans_a", "trans_b", "broadcast_b", "scales"]:
         if c.get(key):
             parts.append(key.replace("_", ""))
     for key in ["batch", "bias", "epilogue"]:
@@ -107,12 +129,15 @@ def main():
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     records = []
-    for c in cases():
+    every = [(c, args.targets) for c in cases()]
+    if "sm_90a" in args.targets:
+        every += [(c, ["sm_90a"]) for c in fp8_cases()]
+    for c, targets in every:
         c["name"] = name(c)
         src = os.path.join(args.out, c["name"] + ".mlir")
         with open(src, "w") as f:
             f.write(graph(c))
-        for target in args.targets:
+        for target in targets:
             tsm = os.path.join(args.out, f"{c['name']}.{target}.tsm")
             r = subprocess.run([args.compiler, src, "--target", target, "-o", tsm],
                                capture_output=True, text=True)

@@ -690,6 +690,49 @@ end
 // Tessera ops
 //===----------------------------------------------------------------------===//
 
+TEST(InterpreterTest, MatmulWithScales) {
+  // a b scale_a scale_b [bias]: the scales' product multiplies alpha.
+  const char *text = R"(tessera-reference 1
+function mm 5
+%0 = arg 0
+%1 = arg 1
+%2 = arg 2
+%3 = arg 3
+%4 = arg 4
+%5 = matmul %0 %1 %2 %3 %4 0 1 0.5 relu
+%6 = matmul %0 %1 %2 %3 0 1 1 none
+return %5 %6
+end
+)";
+  Tensor a = filled({3, 4}, 0.2), b = filled({5, 4}, 1.3),
+         bias = filled({5}, 2.1);
+  std::vector<Tensor> r =
+      runOk(text, "mm", {a, b, scalar(0.25), scalar(3.0), bias});
+  ASSERT_EQ(r.size(), 2u);
+  MatmulOptions options;
+  options.transposeB = true;
+  options.alpha = 0.5 * 0.25 * 3.0;
+  options.epilogue = Epilogue::Relu;
+  std::optional<Tensor> expected = matmul(a, b, &bias, options);
+  ASSERT_TRUE(expected);
+  expectSame(r[0], *expected);
+  MatmulOptions scaled;
+  scaled.transposeB = true;
+  scaled.alpha = 0.75;
+  std::optional<Tensor> expectedScaled = matmul(a, b, nullptr, scaled);
+  ASSERT_TRUE(expectedScaled);
+  expectSame(r[1], *expectedScaled);
+
+  // A scale is one element.
+  std::string err = runError(text, "mm",
+                             {a, b, Tensor{{2}, {1.0, 2.0}}, scalar(3.0), bias});
+  EXPECT_TRUE(hasSubstr(err, "matmul: a scale has 2 elements, not 1")) << err;
+  EXPECT_TRUE(hasSubstr(parseError("tessera-reference 1\nfunction f 1\n%0 = "
+                                   "arg 0\n%1 = matmul %0 %0 %0 %0 %0 %0 0 0 "
+                                   "1 none\nreturn %1\nend\n"),
+                        "'matmul' takes 6 to 9 operands, got 10"));
+}
+
 TEST(InterpreterTest, MatmulWithBiasAndSilu) {
   const char *text = R"(tessera-reference 1
 function mm 3

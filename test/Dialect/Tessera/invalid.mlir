@@ -20,6 +20,30 @@ func.func @matmul_rank_b(%a: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2xf32
 
 // -----
 
+func.func @matmul_scales_not_fp8(%a: tensor<2x8xbf16>, %b: tensor<8x4xbf16>, %s: tensor<f32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'scale_a' and 'scale_b' scale fp8 operands, 'a' has 'bf16'}}
+  %0 = tessera.matmul %a, %b scales(%s, %s) : tensor<2x8xbf16>, tensor<8x4xbf16> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @matmul_one_scale(%a: tensor<2x8xf8E4M3FN>, %b: tensor<8x4xf8E4M3FN>, %s: tensor<f32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{has 'scale_a' without 'scale_b': per-tensor scales come in pairs}}
+  %0 = "tessera.matmul"(%a, %b, %s) {operandSegmentSizes = array<i32: 1, 1, 0, 1, 0>} : (tensor<2x8xf8E4M3FN>, tensor<8x4xf8E4M3FN>, tensor<f32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @matmul_scale_rank(%a: tensor<2x8xf8E4M3FN>, %b: tensor<8x4xf8E4M3FN>, %s: tensor<1xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{operand #2 must be 0-D tensor of f32 (a per-tensor scale), but got 'tensor<1xf32>'}}
+  %0 = "tessera.matmul"(%a, %b, %s, %s) {operandSegmentSizes = array<i32: 1, 1, 0, 1, 1>} : (tensor<2x8xf8E4M3FN>, tensor<8x4xf8E4M3FN>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
 #CSR = #sparse_tensor.encoding<{ map = (i, j) -> (i : dense, j : compressed) }>
 func.func @matmul_sparse_a(%a: tensor<2x8xf32, #CSR>, %b: tensor<8x4xf32>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'a' must be a dense tensor (no sparse encoding)}}

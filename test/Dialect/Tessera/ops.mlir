@@ -12,6 +12,14 @@ func.func @matmul_plain(%a: tensor<128x64xf32>, %b: tensor<64x32xf32>) -> tensor
   return %0 : tensor<128x32xf32>
 }
 
+// fp8 with per-tensor scales (0-D f32 tensors) and a bias.
+// CHECK-LABEL: func @matmul_fp8_scales
+// CHECK: tessera.matmul %{{.*}}, %{{.*}}, %{{.*}} scales(%{{.*}}, %{{.*}}) {transpose_b} : tensor<?x64xf8E4M3FN>, tensor<32x64xf8E5M2>, tensor<32xbf16> -> tensor<?x32xbf16>
+func.func @matmul_fp8_scales(%a: tensor<?x64xf8E4M3FN>, %b: tensor<32x64xf8E5M2>, %sa: tensor<f32>, %sb: tensor<f32>, %bias: tensor<32xbf16>) -> tensor<?x32xbf16> {
+  %0 = tessera.matmul %a, %b, %bias scales(%sa, %sb) {transpose_b} : tensor<?x64xf8E4M3FN>, tensor<32x64xf8E5M2>, tensor<32xbf16> -> tensor<?x32xbf16>
+  return %0 : tensor<?x32xbf16>
+}
+
 // Schedules print their defaults (cluster, swizzle, split_k, max_m) only
 // when they differ.
 // CHECK-LABEL: func @matmul_swap_schedule

@@ -15,3 +15,11 @@ func.func @wgmma_on_ampere(%a: tensor<64x64xf16>, %b: tensor<64x64xf16>) -> tens
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 4, warps = 12, mma = "wgmma">]} : tensor<64x64xf16>, tensor<64x64xf16> -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+func.func @fp8_on_ampere(%a: tensor<64x64xf8E4M3FN>, %b: tensor<64x64xf8E4M3FN>) -> tensor<64x64xf32> {
+  // expected-error @below {{has 'f8E4M3FN' operands 'a' and 'b': sm_80 tensor-core GEMMs take bf16 or f16 (fp8 tensor cores need sm_90a)}}
+  %0 = tessera.matmul %a, %b {transpose_b} : tensor<64x64xf8E4M3FN>, tensor<64x64xf8E4M3FN> -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}

@@ -62,3 +62,20 @@ func.func @decode_kn(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>) -> te
   %0 = tessera.matmul %x, %w : tensor<16x4096xbf16>, tensor<4096x4096xbf16> -> tensor<16x4096xbf16>
   return %0 : tensor<16x4096xbf16>
 }
+
+// fp8 (per-tensor scales): 128 x 128 x 128 tiles (fp8 keeps its
+// accumulators twice, so no 256-wide tiles), 4 stages.
+// CHECK-LABEL: func.func @fp8_square
+// CHECK: schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 128, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
+func.func @fp8_square(%a: tensor<4096x4096xf8E4M3FN>, %b: tensor<4096x4096xf8E4M3FN>, %sa: tensor<f32>, %sb: tensor<f32>) -> tensor<4096x4096xbf16> {
+  %0 = tessera.matmul %a, %b scales(%sa, %sb) {transpose_b} : tensor<4096x4096xf8E4M3FN>, tensor<4096x4096xf8E4M3FN> -> tensor<4096x4096xbf16>
+  return %0 : tensor<4096x4096xbf16>
+}
+
+// fp8 decode: swapped, 128-element K steps, split over a cluster of 2.
+// CHECK-LABEL: func.func @fp8_decode
+// CHECK: schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 128, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]
+func.func @fp8_decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) -> tensor<16x4096xf32> {
+  %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf8E4M3FN>, tensor<4096x4096xf8E5M2> -> tensor<16x4096xf32>
+  return %0 : tensor<16x4096xf32>
+}

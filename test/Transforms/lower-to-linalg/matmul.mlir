@@ -99,3 +99,23 @@ func.func @fp8_and_int8_float(%a: tensor<4x32xf8E4M3FN>, %b: tensor<32x8xf8E5M2>
   %1 = tessera.matmul %c, %d {alpha = 0.25 : f32} : tensor<4x32xi8>, tensor<32x8xi8> -> tensor<4x8xf32>
   return %0, %1 : tensor<4x8xf16>, tensor<4x8xf32>
 }
+
+// -----
+
+// Per-tensor scales: read once, multiplied in before alpha.
+// CHECK-LABEL: func @fp8_scales
+// CHECK-SAME: %[[SA:[a-z0-9]+]]: tensor<f32>, %[[SB:[a-z0-9]+]]: tensor<f32>
+// CHECK: linalg.generic
+// CHECK: arith.extf %{{.+}} : f8E4M3FN to f32
+// CHECK: arith.extf %{{.+}} : f8E5M2 to f32
+// CHECK-DAG: %[[XA:.+]] = tensor.extract %[[SA]][] : tensor<f32>
+// CHECK-DAG: %[[XB:.+]] = tensor.extract %[[SB]][] : tensor<f32>
+// CHECK: %[[SCALE:.+]] = arith.mulf %[[XA]], %[[XB]] : f32
+// CHECK: linalg.generic
+// CHECK: %[[S:.+]] = arith.mulf %{{.+}}, %[[SCALE]] : f32
+// CHECK: arith.mulf %[[S]], %{{.+}} : f32
+// CHECK: arith.truncf %{{.+}} : f32 to bf16
+func.func @fp8_scales(%a: tensor<4x32xf8E4M3FN>, %b: tensor<8x32xf8E5M2>, %sa: tensor<f32>, %sb: tensor<f32>) -> tensor<4x8xbf16> {
+  %0 = tessera.matmul %a, %b scales(%sa, %sb) {transpose_b, alpha = 2.0 : f32} : tensor<4x32xf8E4M3FN>, tensor<8x32xf8E5M2> -> tensor<4x8xbf16>
+  return %0 : tensor<4x8xbf16>
+}

@@ -213,6 +213,8 @@ struct Op {
   Epilogue epilogue = Epilogue::None;
   /// matmul bias / fftconv d present (last operand).
   bool hasOptional = false;
+  /// matmul scale_a and scale_b present (operands 2 and 3).
+  bool hasScales = false;
   std::unique_ptr<Generic> generic;
 };
 
@@ -1014,11 +1016,14 @@ bool Parser::parseOp(std::string_view opName, Cursor &c, Op &op,
     op.kind = OpKind::Matmul;
     if (!needResults(1, 1))
       return false;
-    if (c.left() != 6 && c.left() != 7)
-      return fail("'matmul' takes 6 or 7 operands, got " +
+    // a b [scale_a scale_b] [bias], then four attributes.
+    if (c.left() < 6 || c.left() > 9)
+      return fail("'matmul' takes 6 to 9 operands, got " +
                   std::to_string(c.left()));
-    op.hasOptional = c.left() == 7;
-    if (!takeValues(op.hasOptional ? 3 : 2) ||
+    size_t values = c.left() - 4;
+    op.hasOptional = values % 2 == 1;
+    op.hasScales = values >= 4;
+    if (!takeValues(values) ||
         !takeFlag(c, op.flagA, "the transpose-a flag") ||
         !takeFlag(c, op.flagB, "the transpose-b flag") ||
         !takeDouble(c, op.floatAttr, "alpha"))
@@ -1753,7 +1758,19 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
 
   case OpKind::Matmul: {
     const Tensor &a = operand(0), &b = operand(1);
-    const Tensor *bias = op.hasOptional ? &operand(2) : nullptr;
+    const Tensor *bias =
+        op.hasOptional ? &operand(op.hasScales ? 4 : 2) : nullptr;
+    double scale = 1.0;
+    if (op.hasScales) {
+      const Tensor &scaleA = operand(2), &scaleB = operand(3);
+      if (scaleA.data.size() != 1 || scaleB.data.size() != 1)
+        return kernelError("matmul: a scale has " +
+                           std::to_string(scaleA.data.size() != 1
+                                              ? scaleA.data.size()
+                                              : scaleB.data.size()) +
+                           " elements, not 1");
+      scale = scaleA.data[0] * scaleB.data[0];
+    }
     size_t rankA = a.shape.size(), rankB = b.shape.size();
     if (rankA >= 2 && rankB >= 2) {
       // Upper bound of the result shape: broadcast batch, M, N.
@@ -1774,7 +1791,7 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
     MatmulOptions options;
     options.transposeA = op.flagA;
     options.transposeB = op.flagB;
-    options.alpha = op.floatAttr;
+    options.alpha = op.floatAttr * scale;
     options.epilogue = op.epilogue;
     std::string err;
     std::optional<Tensor> r = matmul(a, b, bias, options, &err);

@@ -8,3 +8,5 @@
 // RUN: %ptxas -arch=sm_80 %t.more.ptx -o %t.more.cubin
 // RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/wgmma.mlir --target sm_90a --emit ptx -o %t.wgmma.ptx
 // RUN: %ptxas -arch=sm_90a %t.wgmma.ptx -o %t.wgmma.cubin
+// RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/wgmma-fp8.mlir --target sm_90a --emit ptx -o %t.fp8.ptx
+// RUN: %ptxas -arch=sm_90a %t.fp8.ptx -o %t.fp8.cubin
