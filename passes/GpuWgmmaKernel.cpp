@@ -123,9 +123,13 @@ private:
     return sharedAt(add(c32(first), mul(stage, c32(8))));
   }
   /// The slot and phase parity of K tile `kt` (index).
+  /// In 32 bits: a ring position stays far below 2^32, and a 64-bit
+  /// division by a constant that is not a power of two costs a dozen
+  /// instructions on every K step.
   std::pair<Value, Value> slotOf(Value kt) {
-    Value s = toI32(b.create<arith::RemUIOp>(kt, idx(c.stages)));
-    Value round = toI32(b.create<arith::DivUIOp>(kt, idx(c.stages)));
+    Value position = toI32(kt);
+    Value s = b.create<arith::RemUIOp>(position, c32(c.stages));
+    Value round = b.create<arith::DivUIOp>(position, c32(c.stages));
     return {s, b.create<arith::AndIOp>(round, c32(1))};
   }
   /// Indices of C at (m, n) of the current tile's batch.
@@ -157,6 +161,13 @@ private:
     int64_t fixed = ((leadingBytes >> 4) << 16) |
                     (int64_t(kSwizzleAtom >> 4) << 32) | (int64_t(1) << 62);
     return b.create<arith::OrIOp>(address, c64(fixed));
+  }
+  /// `desc` with its start address `bytes` (a multiple of 16) further: the
+  /// address field (bits 0-13, in 16-byte units) cannot carry, as shared
+  /// memory ends below 256 KiB.
+  Value advance(Value desc, int64_t bytes) {
+    return bytes ? b.create<arith::AddIOp>(desc, c64(bytes >> 4)).getResult()
+                 : desc;
   }
 
   /// Emits `body(first)` in a loop over this block's tiles, after
@@ -341,26 +352,28 @@ SmallVector<Value> WgmmaBuilder::issueStep(Value position, Value consumer,
   int64_t eb = c.elementBytes(), kStep = 32 / eb;
   SmallVector<Value> part(acc);
   b.create<NVVM::WgmmaFenceAlignedOp>();
+  // The descriptors of the step's first k slice; the others advance their
+  // start address by a constant (one 64-bit add each). K-contiguous tiles:
+  // a k slice moves along the swizzled row; M/N-contiguous ones: it moves
+  // down kStep rows of 128 bytes.
+  auto sliceBytes = [&](bool contiguousK, int64_t kk) {
+    return contiguousK ? kk * eb : kk * kSwizzleBytes;
+  };
+  Value descB0 = descriptor(bTile, c.transposeB ? 16 : chunkBytes());
+  SmallVector<Value> descA0;
+  for (size_t i = 0; i < part.size(); ++i) {
+    Value row0 = add(rows, c32(i * 64));
+    descA0.push_back(
+        !c.transposeA
+            ? descriptor(add(aTile, mul(row0, c32(kSwizzleBytes))), 16)
+            : descriptor(add(aTile, mul(b.create<arith::DivUIOp>(row0, c32(64)),
+                                        c32(chunkBytes()))),
+                         chunkBytes()));
+  }
   for (int64_t kk = 0; kk < c.blockK; kk += kStep) {
-    // K-contiguous tiles: the k step moves along the swizzled row;
-    // M/N-contiguous ones: it moves down kStep rows of 128 bytes.
-    Value descB =
-        c.transposeB
-            ? descriptor(add(bTile, c32(kk * eb)), 16)
-            : descriptor(add(bTile, c32(kk * kSwizzleBytes)), chunkBytes());
+    Value descB = advance(descB0, sliceBytes(c.transposeB, kk));
     for (size_t i = 0; i < part.size(); ++i) {
-      Value row0 = add(rows, c32(i * 64));
-      Value descA;
-      if (!c.transposeA)
-        descA = descriptor(
-            add(aTile, add(mul(row0, c32(kSwizzleBytes)), c32(kk * eb))), 16);
-      else
-        descA = descriptor(
-            add(aTile,
-                add(mul(b.create<arith::DivUIOp>(row0, c32(64)),
-                        c32(chunkBytes())),
-                    c32(kk * kSwizzleBytes))),
-            chunkBytes());
+      Value descA = advance(descA0[i], sliceBytes(!c.transposeA, kk));
       part[i] = b.create<NVVM::WgmmaMmaAsyncOp>(
           accumulatorType(), part[i], descA, descB,
           NVVM::MMAShapeAttr::get(ctx, 64, c.mmaN(), kStep),
@@ -460,7 +473,8 @@ SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
     }
   };
   // Steps go in pairs with two sets of products, so that one group stays in
-  // flight: while step 2j + 1's wgmma run, step 2j's products are added.
+  // flight: while step 2j + 1's wgmma run, step 2j's products are added. A
+  // slot goes back as soon as the wgmma that read it are complete.
   // The loop carries the accumulators and the last step's pending products.
   SmallVector<Value> init(2 * blocks, zero);
   auto loop = b.create<scf::ForOp>(
@@ -473,14 +487,14 @@ SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
     SmallVector<Value> pending(loop.getRegionIterArgs().drop_front(blocks));
     SmallVector<Value> even = issueStep(position, consumer, fresh, true);
     b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
-    addInto(acc, pending);
     release(b.create<arith::SubIOp>(position, idx(1)),
             lt(idx(0), loop.getInductionVar()));
+    addInto(acc, pending);
     SmallVector<Value> odd =
         issueStep(add(position, idx(1)), consumer, fresh, true);
     b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
-    addInto(acc, even);
     release(position, Value());
+    addInto(acc, even);
     acc.append(odd);
     b.create<scf::YieldOp>(acc);
   }
@@ -497,19 +511,19 @@ SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
     SmallVector<Value> sum(acc);
     SmallVector<Value> part = issueStep(last, consumer, fresh, true);
     b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
-    addInto(sum, pending);
     release(b.create<arith::SubIOp>(last, idx(1)), lt(idx(1), kCount));
+    addInto(sum, pending);
     b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
-    addInto(sum, part);
     release(last, Value());
+    addInto(sum, part);
     b.create<scf::YieldOp>(sum);
   }
   b.setInsertionPointToStart(tail.elseBlock());
   {
     SmallVector<Value> sum(acc);
     b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
-    addInto(sum, pending);
     release(last, lt(idx(0), kCount));
+    addInto(sum, pending);
     b.create<scf::YieldOp>(sum);
   }
   return tail.getResults();

@@ -32,6 +32,7 @@ EXPLORE_PREFILL = [(128, 64, 64, 8, 12, 'mma = "wgmma"'),
                    (64, 64, 64, 4, 4, ""), (64, 32, 64, 6, 4, ""),
                    (128, 128, 64, 4, 12, 'mma = "wgmma"')]
 EXPLORE_FP8 = [(128, 128, 128, st, 12, 'mma = "wgmma"') for st in (3, 4, 5, 6)] + [
+    (128, 128, 128, 4, 12, f'mma = "wgmma", swizzle = {g}') for g in (1, 4, 16)] + [
     (128, 64, 128, 8, 12, 'mma = "wgmma"')]
 LLM = [(4096, 4096), (14336, 4096), (4096, 14336)]
 FP8 = dict(dtype="f8e4m3fn", out="bf16", trans_b=True, scales=True)
@@ -45,9 +46,12 @@ def pinned(name, dtype, m, n, k, trans_b, bm, bn, bk, st, w, extra, **more):
                                  extra.replace(SWAP, "swap")
                                       .replace('mma = "wgmma"', "wgmma")
                                       .replace("split_k = ", "splitk")
+                                      .replace("swizzle = ", "swizzle")
                                       .replace(", ", "_")]))
+    if "swizzle" not in extra:
+        params += ", swizzle = 8"
     return dict(more, name=f"{name}_{tag}", dtype=dtype, m=m, n=n, k=k, trans_b=trans_b,
-                schedule=f"#tessera.schedule<{params}, swizzle = 8>")
+                schedule=f"#tessera.schedule<{params}>")
 
 
 def shapes(explore):

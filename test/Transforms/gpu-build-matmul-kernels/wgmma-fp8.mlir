@@ -32,9 +32,8 @@ func.func @decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) ->
 // CHECK: %[[SCALE:.*]] = arith.mulf
 // Promotion: K steps go in pairs with two sets of product registers. Each
 // step's four k32 wgmma start from zero (scale-d = 0) in fresh registers;
-// while step 2j + 1 runs, step 2j's products (and the previous pair's
-// last) are pinned, added into the f32 accumulators, and their slot
-// released.
+// while step 2j + 1 runs, step 2j's slot is released and its products (and
+// the previous pair's last) are pinned and added into the f32 accumulators.
 // CHECK: %[[ZERO:.*]] = llvm.mlir.zero : !llvm.struct<(f32
 // CHECK: %[[FRESH:.*]] = llvm.mlir.undef : !llvm.struct<(f32
 // CHECK: %[[PAIRS:.*]] = arith.divui %{{.*}}, %c2
@@ -44,18 +43,18 @@ func.func @decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) ->
 // CHECK-COUNT-3: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 32>, D[<f32>, <one>], A[<e4m3>, <one>, <row>], B[<e4m3>, <one>, <col>]
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK: nvvm.mbarrier.arrive
 // CHECK: llvm.extractvalue %[[PENDING]][0]
 // CHECK: llvm.inline_asm has_side_effects "", "=f,{{.*}},0,1,{{.*}},31"
 // CHECK-COUNT-32: arith.addf
 // CHECK: llvm.inline_asm has_side_effects
-// CHECK: nvvm.mbarrier.arrive
 // CHECK: nvvm.wgmma.mma_async %{{.*}}, %{{.*}}, %[[FRESH]], <m = 64, n = 64, k = 32>, D[<f32>, <zero>]
 // CHECK-COUNT-2: nvvm.wgmma.mma_async
 // CHECK: %[[ODD:.*]] = nvvm.wgmma.mma_async
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
-// CHECK-COUNT-32: arith.addf
 // CHECK: nvvm.mbarrier.arrive
+// CHECK-COUNT-32: arith.addf
 // CHECK: scf.yield %{{.*}}, %[[ODD]] :
 // An odd step count runs its last step alone; then everything completes.
 // CHECK: arith.remui %{{.*}}, %c2
