@@ -11,9 +11,9 @@
 //   swizzled shared memory. It runs ahead into the next tile while the
 //   consumers finish the last one. It gives up registers (setmaxnreg).
 // - Warpgroups 1..consumers each compute `consumerRows` rows of the
-//   block_m x block_n tile with wgmma.mma_async m64nNk16, reading both
-//   operands from shared memory through matrix descriptors and holding f32
-//   accumulators in registers. One wgmma group stays in flight: a slot is
+//   block_m x block_n tile with wgmma.mma_async m64nNk16 (fp8: k32),
+//   reading both operands from shared memory through matrix descriptors and
+//   holding f32 accumulators in registers. One wgmma group stays in flight: a slot is
 //   released (one arrive per warp on `empty`) once the group after it has
 //   been issued.
 // - The epilogue applies alpha, the bias, the activation and the output cast
@@ -28,6 +28,14 @@
 // partial sums to the first block's shared memory (distributed shared
 // memory), which adds them after a cluster barrier and stores element by
 // element.
+//
+// fp8 (e4m3fn/e5m2, both operands K-major) uses k32 instructions over
+// 128-element K steps. The tensor cores add fp8 products with fewer bits
+// than f32, so the consumers promote: each step's wgmma start from zero
+// (scale-d = 0) in one of two alternating register sets, and once complete
+// they are added into f32 accumulators while the next step's run (results
+// equal cuBLASLt's). Per-tensor scales are read once and multiplied in
+// with alpha.
 //
 // TMA zero-fills reads past M, N and K, so any size runs. Transposed
 // operands (M- or N-contiguous) use the wgmma transpose bits; their tiles are

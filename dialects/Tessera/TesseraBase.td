@@ -80,7 +80,8 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     into 128-byte-swizzled shared memory, an mbarrier ring, wgmma from
     shared memory). A wgmma block is one producer warpgroup and
     `warps / 4 - 1` consumer warpgroups, each computing `block_m /
-    consumers` rows (a multiple of 64) of the tile.
+    consumers` rows (a multiple of 64) of the tile. Its `block_k` fills a
+    128-byte swizzled row: 64 bf16/f16 or 128 fp8 elements.
 
     `swap_ab` (wgmma, for decode: few rows of A against a weight B stored
     `[N, K]`) computes each tile transposed, so that B's rows fill wgmma's
