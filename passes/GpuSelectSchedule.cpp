@@ -82,10 +82,10 @@ int64_t chooseSplitK(const GpuTarget &target, const GemmShape &shape,
 /// 256 x 128, 128 x 256, 128 x 128 and 128 x 64 tiles (two consumer
 /// warpgroups; fp8: the last two) whose tile count fills most SMs, else the
 /// smallest; the largest when M is unknown. Then as many stages as shared
-/// memory holds (at most 8; fp8: 4). Measured on the H100 (bf16): 256 x 128 x 64 with 4 stages ran at
-/// 1.00-1.04x cuBLAS on 2048^3 and 4096^3, 128 x 256 at 0.89-1.02x; at
-/// M = 128, N = K = 4096, 128 x 64 (64 tiles) ran at 1.15x, 128 x 128 (32
-/// tiles) at 0.67x.
+/// memory holds (at most 8; fp8: 4). Measured on the H100 (bf16): 256 x 128
+/// x 64 with 4 stages ran at 1.00-1.04x cuBLAS on 2048^3 and 4096^3,
+/// 128 x 256 at 0.89-1.02x; at M = 128, N = K = 4096, 128 x 64 (64 tiles)
+/// ran at 1.15x, 128 x 128 (32 tiles) at 0.67x.
 ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
                                  const GemmShape &shape, int64_t maxM) {
   int64_t m = ShapedType::isDynamic(shape.m) ? maxM : shape.m;
@@ -110,8 +110,8 @@ ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
   }
   if (!ShapedType::isDynamic(shape.n) && shape.n <= 64)
     blockN = 64;
-  // fp8 (128 x 128 x 128, H100, 4096^3 and 8192^3): 3 stages ran at
-  // 0.67-0.71x cuBLASLt, 4 at 0.83-0.87x, 5 and 6 at 0.75-0.82x.
+  // fp8 (128 x 128 x 128, H100, 4096^3 and 8192^3): 4 stages ran at
+  // 0.86-0.93x cuBLASLt, 5 and 6 at 0.82-0.87x, 3 at 0.63-0.70x.
   int64_t blockK = 128 / shape.elementBytes;
   int64_t stages = shape.elementBytes == 1 ? 4 : 8;
   while (stages > 2 &&
@@ -221,11 +221,10 @@ LogicalResult checkSchedule(MatmulOp op, StringRef targetName,
     if (s.getBlockK() * shape.elementBytes != 128)
       return fail() << "block_k must fill a 128-byte swizzled row ("
                     << 128 / shape.elementBytes << " elements)";
-    // fp8 doubles the accumulators: at most 64 x 128 per consumer.
-    int64_t consumers = s.getWarps() / 4 - 1;
-    int64_t accumulators = (s.getSwapAb() ? s.getBlockN() * s.getBlockM()
-                                          : s.getBlockM() * s.getBlockN()) /
-                           consumers;
+    // fp8 doubles the accumulators: at most 64 x 128 per consumer (its
+    // share of the tile, swapped or not).
+    int64_t accumulators =
+        s.getBlockM() * s.getBlockN() / (s.getWarps() / 4 - 1);
     if (shape.elementBytes == 1 && accumulators > 64 * 128)
       return fail() << "fp8 accumulators are promoted into a second set, so "
                        "a consumer warpgroup computes at most 64 x 128 of "

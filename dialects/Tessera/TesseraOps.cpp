@@ -267,7 +267,7 @@ LogicalResult MatmulOp::verify() {
                               "'epilogue'; produce a float result instead";
   }
 
-  if (Value scale = getScaleA() ? getScaleA() : getScaleB()) {
+  if (getScaleA() || getScaleB()) {
     if (!getScaleA() || !getScaleB())
       return emitOpError() << "has '" << (getScaleA() ? "scale_a" : "scale_b")
                            << "' without '"
