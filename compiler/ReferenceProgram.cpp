@@ -68,16 +68,15 @@ StringRef getStoragePrecision(func::FuncOp func) {
     best = std::min(best, rank);
   };
   // Arguments are exact in their type; only what the graph computes and
-  // stores narrowly is rounded.
+  // stores narrowly is rounded. fp8 tensor cores add products with fewer
+  // bits than f32 (about 14, as cuBLASLt's fp8 GEMM does): such a matmul is
+  // checked at f16's tolerance.
   func.walk([&](Operation *op) {
     for (Type t : op->getResultTypes())
       visit(t);
-  });
-  // fp8 tensor cores add products with fewer bits than f32 (about 14, as
-  // cuBLASLt's fp8 GEMM does): such a matmul is checked at f16's tolerance.
-  func.walk([&](MatmulOp op) {
-    if (isa<Float8E4M3FNType, Float8E5M2Type>(
-            op.getA().getType().getElementType()))
+    if (auto mm = dyn_cast<MatmulOp>(op);
+        mm && isa<Float8E4M3FNType, Float8E5M2Type>(
+                  mm.getA().getType().getElementType()))
       best = std::min(best, 3);
   });
   return best < 4 ? kinds[best].first : StringRef();
