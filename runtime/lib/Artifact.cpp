@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Artifact.h"
+#include "GpuTargets.h"
 
 #include <algorithm>
 #include <cstring>
@@ -322,8 +323,11 @@ constexpr std::string_view kCpuFeatures[] = {
     "avx512dq",  "avx512vl",  "avx512bf16"};
 
 bool isValidTarget(std::string_view t) {
-  return t == "cpu" || t == "sm_90a" || t == "sm_80";
+  return t == "cpu" || tessera::findGpuTarget(t);
 }
+
+/// "cpu, sm_90a or sm_80".
+std::string listTargets() { return "cpu, " + tessera::listGpuTargets(); }
 
 /// Function and value names: [A-Za-z0-9_.-]+.
 bool isValidName(std::string_view name) {
@@ -363,45 +367,122 @@ bool parseNumber(std::string_view text, int64_t &value) {
   return true;
 }
 
+/// Whether `size` is one parenthesized expression: its first '(' closes at
+/// its last character.
+bool isParenthesized(std::string_view size) {
+  if (size.size() < 2 || size.front() != '(' || size.back() != ')')
+    return false;
+  int depth = 0;
+  for (size_t i = 0; i < size.size(); ++i) {
+    depth += size[i] == '(' ? 1 : size[i] == ')' ? -1 : 0;
+    if (depth == 0)
+      return i + 1 == size.size();
+  }
+  return false;
+}
+
+/// Splits dims at the 'x's outside parentheses (`max(` has an 'x'). Returns
+/// false where the parentheses do not balance.
+bool splitDims(std::string_view text, std::vector<std::string_view> &sizes) {
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '(') {
+      ++depth;
+    } else if (text[i] == ')') {
+      if (--depth < 0)
+        return false;
+    } else if (text[i] == 'x' && depth == 0) {
+      sizes.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  sizes.push_back(text.substr(start));
+  return depth == 0;
+}
+
+/// Parses one size into the dims, symbols and expressions of a value.
+std::string parseSize(std::string_view size, ValueDesc &value,
+                      std::vector<std::string> &exprs) {
+  int64_t n;
+  int64_t dim = -1, symbol = -1;
+  std::string expr;
+  if (size == "?") {
+    // Dynamic and unconstrained: no size, no symbol.
+  } else if (!size.empty() && size[0] == 's' &&
+             parseNumber(size.substr(1), n)) {
+    symbol = n;
+  } else if (parseNumber(size, n)) {
+    dim = n;
+  } else if (isParenthesized(size) && size.size() > 2) {
+    expr = std::string(size.substr(1, size.size() - 2));
+  } else {
+    return "size " + std::to_string(value.dims.size()) + " is '" +
+           std::string(size) +
+           "' (expected a number, '?', 's<N>' or '(<expr>)'; dims are "
+           "'x'-separated sizes or 'scalar')";
+  }
+  value.dims.push_back(dim);
+  value.symbols.push_back(symbol);
+  exprs.push_back(std::move(expr));
+  return "";
+}
+
 /// Parses the dims of a value; returns "" or what is wrong.
 std::string parseDims(std::string_view text, ValueDesc &value) {
   value.dims.clear();
   value.symbols.clear();
+  value.exprs.clear();
   if (text == "scalar")
     return "";
-  size_t start = 0;
-  while (true) {
-    size_t end = text.find('x', start);
-    std::string_view size = text.substr(start, end == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : end - start);
-    if (value.dims.size() == kMaxRank)
-      return "rank exceeds the limit of " + std::to_string(kMaxRank);
-    int64_t n;
-    if (size == "?") {
-      value.dims.push_back(-1);
-      value.symbols.push_back(-1);
-    } else if (!size.empty() && size[0] == 's' &&
-               parseNumber(size.substr(1), n)) {
-      value.dims.push_back(-1);
-      value.symbols.push_back(n);
-    } else if (parseNumber(size, n)) {
-      value.dims.push_back(n);
-      value.symbols.push_back(-1);
-    } else {
-      return "size " + std::to_string(value.dims.size()) + " is '" +
-             std::string(size) +
-             "' (expected a number, '?' or 's<N>'; dims are 'x'-separated "
-             "sizes or 'scalar')";
+  std::vector<std::string_view> sizes;
+  if (!splitDims(text, sizes))
+    return "unbalanced parentheses";
+  if (sizes.size() > kMaxRank)
+    return "rank exceeds the limit of " + std::to_string(kMaxRank);
+  std::vector<std::string> exprs;
+  for (std::string_view size : sizes)
+    if (std::string e = parseSize(size, value, exprs); !e.empty())
+      return e;
+  for (const std::string &e : exprs)
+    if (!e.empty()) {
+      value.exprs = std::move(exprs);
+      break;
     }
-    if (end == std::string_view::npos)
-      return "";
-    start = end + 1;
+  return "";
+}
+
+/// The expression of dimension `d` of `v`, or "".
+const std::string &exprOf(const ValueDesc &v, size_t d) {
+  static const std::string none;
+  return d < v.exprs.size() ? v.exprs[d] : none;
+}
+
+/// Checks the expression sizes of a value built in memory (their syntax and
+/// symbols are checked with the function's). `allowed`: only buffers have
+/// them.
+std::string verifyExprs(const ValueDesc &v, bool allowed) {
+  if (!v.exprs.empty() && v.exprs.size() != v.dims.size())
+    return "has " + std::to_string(v.dims.size()) + " dims but " +
+           std::to_string(v.exprs.size()) + " exprs";
+  for (size_t i = 0; i < v.exprs.size(); ++i) {
+    if (v.exprs[i].empty())
+      continue;
+    std::string what = "dimension " + std::to_string(i) +
+                       " is the expression '(" + v.exprs[i] + ")'";
+    if (!allowed)
+      return what + ", but only buffers have expression sizes";
+    if (v.dims[i] != -1 || v.symbols[i] != -1)
+      return what + " and has size " + std::to_string(v.dims[i]) +
+             " and symbol " + std::to_string(v.symbols[i]) +
+             " (both must be -1)";
   }
+  return "";
 }
 
 /// Checks one value built in memory; returns "" or what is wrong.
-std::string verifyValue(const ValueDesc &v) {
+/// `allowExprs`: whether its sizes may be expressions (buffers).
+std::string verifyValue(const ValueDesc &v, bool allowExprs) {
   if (!isValidName(v.name))
     return "invalid name '" + v.name + "' (use [A-Za-z0-9_.-])";
   if (!lookupDType(v.dtype))
@@ -422,7 +503,7 @@ std::string verifyValue(const ValueDesc &v) {
              std::to_string(v.dims[i]) + ") and has symbol s" +
              std::to_string(v.symbols[i]);
   }
-  return "";
+  return verifyExprs(v, allowExprs);
 }
 
 std::string printDims(const ValueDesc &v) {
@@ -437,6 +518,8 @@ std::string printDims(const ValueDesc &v) {
       s += std::to_string(v.dims[i]);
     else if (symbol >= 0)
       s += "s" + std::to_string(symbol);
+    else if (!exprOf(v, i).empty())
+      s += "(" + exprOf(v, i) + ")";
     else
       s += '?';
   }
@@ -476,10 +559,14 @@ constexpr int64_t kMaxBlockThreads = 1024;
 /// The largest TMA box size, per dimension (cuTensorMapEncodeTiled).
 constexpr int64_t kMaxTensorMapBox = 256;
 /// The inner box dimension of a tensor map spans a multiple of 16 bytes (TMA
-/// copies 16-byte chunks) and at most 128: the runtime encodes 128-byte
-/// swizzling, whose rows are 128 bytes.
+/// copies 16-byte chunks) and, swizzled, at most the swizzle span.
 constexpr int64_t kTensorMapChunkBytes = 16;
-constexpr int64_t kMaxTensorMapInnerBytes = 128;
+/// The swizzle a version-1 tensor map has.
+constexpr int64_t kVersion1Swizzle = 128;
+
+bool isTensorMapSwizzle(int64_t swizzle) {
+  return swizzle == 0 || swizzle == 32 || swizzle == 64 || swizzle == 128;
+}
 
 /// Whether a tensor map may describe a value of `dtype` (the dtypes whose
 /// TMA data type docs/artifact-format.md gives: those GPU kernels stage
@@ -537,15 +624,22 @@ std::string checkBoundExpression(const FunctionDesc &fn,
 }
 
 /// A result or buffer of a GPU function, which the runtime allocates: every
-/// size is a number or a symbol an argument binds.
+/// size is a number, a symbol an argument binds or (buffers) an expression of
+/// such symbols.
 std::string checkAllocatedDims(const FunctionDesc &fn, const ValueDesc &v) {
   for (size_t d = 0; d < v.dims.size() && d < v.symbols.size(); ++d) {
+    if (const std::string &expr = exprOf(v, d); !expr.empty()) {
+      if (std::string e = checkBoundExpression(fn, expr); !e.empty())
+        return "dimension " + std::to_string(d) + " '(" + expr + ")': " + e;
+      continue;
+    }
     if (v.dims[d] >= 0)
       continue;
     if (v.symbols[d] < 0)
       return "dimension " + std::to_string(d) +
              " is '?', but the runtime allocates this value: its sizes must "
-             "be numbers or symbols bound by the arguments";
+             "be numbers or symbols bound by the arguments (or, for buffers, "
+             "expressions of them)";
     if (!isBoundSymbol(fn, v.symbols[d]))
       return "dimension " + std::to_string(d) + " is s" +
              std::to_string(v.symbols[d]) + ", which no argument binds";
@@ -570,11 +664,12 @@ std::string checkCondition(const FunctionDesc &fn, std::string_view text) {
   Condition c;
   if (std::string error = parseCondition(text, c); !error.empty())
     return error;
-  for (const Expression *e : {&c.lhs, &c.rhs})
-    for (int64_t symbol : e->symbols())
-      if (!isBoundSymbol(fn, symbol))
-        return "condition '" + std::string(text) + "': symbol s" +
-               std::to_string(symbol) + " is not bound by an argument";
+  for (const Comparison &term : c.terms)
+    for (const Expression *e : {&term.lhs, &term.rhs})
+      for (int64_t symbol : e->symbols())
+        if (!isBoundSymbol(fn, symbol))
+          return "condition '" + std::string(text) + "': symbol s" +
+                 std::to_string(symbol) + " is not bound by an argument";
   return "";
 }
 
@@ -588,22 +683,8 @@ std::string checkMemset(const FunctionDesc &fn, const std::string &name) {
   return "";
 }
 
-std::string printParam(const KernelParam &p) {
-  switch (p.kind) {
-  case KernelParam::Kind::Memref:
-    return "memref:" + p.value;
-  case KernelParam::Kind::I64:
-    return "i64:" + p.value;
-  case KernelParam::Kind::I32:
-    return "i32:" + p.value;
-  case KernelParam::Kind::TensorMap:
-    return "tmap:" + p.value + ":" + std::to_string(p.box[0]) + "x" +
-           std::to_string(p.box[1]);
-  }
-  return "?:" + p.value;
-}
-
-std::string checkLaunch(const FunctionDesc &fn, const LaunchStep &l) {
+/// Checks the kernel name, grid, block and shared memory of a launch.
+std::string checkLaunchShape(const FunctionDesc &fn, const LaunchStep &l) {
   if (!isValidSymbol(l.kernel))
     return "invalid kernel name '" + l.kernel + "' (expected a C identifier)";
   std::string what = "launch '" + l.kernel + "': ";
@@ -627,67 +708,194 @@ std::string checkLaunch(const FunctionDesc &fn, const LaunchStep &l) {
   if (l.sharedMemoryBytes < 0 || l.sharedMemoryBytes > 0xffffffffLL)
     return what + "smem " + std::to_string(l.sharedMemoryBytes) +
            " is outside [0, 4294967295]";
+  return "";
+}
+
+/// Checks the inner box of a tensor map of `dtype` (its sizes are in
+/// range): whole 16-byte chunks, and with a swizzle at most its span.
+std::string checkInnerBox(const KernelParam &param, DType dtype,
+                          const std::string &text) {
+  int64_t bytes = param.box[0] * static_cast<int64_t>(getDTypeSize(dtype));
+  if (bytes % kTensorMapChunkBytes == 0 &&
+      (param.swizzle == 0 || bytes <= param.swizzle))
+    return "";
+  std::string swizzle = std::to_string(param.swizzle);
+  return text + ": the inner box size " + std::to_string(param.box[0]) +
+         " spans " + std::to_string(bytes) + " bytes of " +
+         getDTypeName(dtype) +
+         (param.swizzle ? " (TMA with " + swizzle +
+                              "-byte swizzling needs a multiple of 16 bytes, "
+                              "at most " +
+                              swizzle + ")"
+                        : std::string(" (TMA needs a multiple of 16 bytes)"));
+}
+
+/// Checks the tensor map `param`, which the manifest writes `text`.
+std::string checkTensorMap(const FunctionDesc &fn, const KernelParam &param,
+                           const std::string &text) {
+  const char *kind = nullptr;
+  const ValueDesc *v = findValue(fn, param.value, kind);
+  if (!v)
+    return text + " names no argument, result or buffer";
+  std::string name = "'" + v->name + "'";
+  size_t rank = v->dims.size();
+  if (rank < 1 || rank > kMaxTensorMapRank)
+    return text + ": " + name + " has rank " + std::to_string(rank) +
+           " (a tensor map takes rank 1 to " +
+           std::to_string(kMaxTensorMapRank) + ")";
+  if (!isTensorMapDType(v->dtype))
+    return text + ": " + name + " is " + getDTypeName(v->dtype) +
+           " (a tensor map takes bf16, f16, f32, f8e4m3fn, f8e5m2 or i8)";
+  if (param.box.size() != rank)
+    return text + ": the box has " + plural(param.box.size(), "size") +
+           ", but " + name + " has rank " + std::to_string(rank) +
+           " (one size per dimension, innermost first)";
+  for (size_t i = 0; i < rank; ++i)
+    if (param.box[i] < 1 || param.box[i] > kMaxTensorMapBox)
+      return text + ": box size " + std::to_string(param.box[i]) +
+             " of dimension " + std::to_string(i) +
+             " (innermost first) is outside [1, " +
+             std::to_string(kMaxTensorMapBox) + "]";
+  if (!isTensorMapSwizzle(param.swizzle))
+    return text + ": swizzle " + std::to_string(param.swizzle) +
+           " is not 0, 32, 64 or 128 (bytes)";
+  return checkInnerBox(param, v->dtype, text);
+}
+
+/// Checks a parameter of a launch, which the manifest writes `text` (quoted).
+std::string checkParam(const FunctionDesc &fn, const KernelParam &param,
+                       const std::string &text) {
+  switch (param.kind) {
+  case KernelParam::Kind::Memref: {
+    const char *kind = nullptr;
+    if (!findValue(fn, param.value, kind))
+      return text + " names no argument, result or buffer";
+    return "";
+  }
+  case KernelParam::Kind::I64:
+  case KernelParam::Kind::I32:
+    if (std::string e = checkBoundExpression(fn, param.value); !e.empty())
+      return text + ": " + e;
+    return "";
+  case KernelParam::Kind::TensorMap:
+    return checkTensorMap(fn, param, text);
+  }
+  return "has an unknown kind";
+}
+
+/// Checks a launch. `texts`: the parameters as the manifest line writes
+/// them, or empty (a launch built in memory: as printKernelParam does).
+std::string checkLaunch(const FunctionDesc &fn, const LaunchStep &l,
+                        const std::vector<std::string_view> &texts = {}) {
+  if (std::string e = checkLaunchShape(fn, l); !e.empty())
+    return e;
   for (size_t p = 0; p < l.params.size(); ++p) {
     const KernelParam &param = l.params[p];
-    std::string where = what + "param " + std::to_string(p) + " ";
-    switch (param.kind) {
-    case KernelParam::Kind::Memref: {
-      const char *kind = nullptr;
-      if (!findValue(fn, param.value, kind))
-        return where + "'memref:" + param.value +
-               "' names no argument, result or buffer";
-      break;
-    }
-    case KernelParam::Kind::I64:
-    case KernelParam::Kind::I32: {
-      std::string text = (param.kind == KernelParam::Kind::I64 ? "'i64:"
-                                                               : "'i32:") +
-                         param.value + "'";
-      if (std::string e = checkBoundExpression(fn, param.value); !e.empty())
-        return where + text + ": " + e;
-      break;
-    }
-    case KernelParam::Kind::TensorMap: {
-      std::string text = "'" + printParam(param) + "'";
-      const char *kind = nullptr;
-      const ValueDesc *v = findValue(fn, param.value, kind);
-      if (!v)
-        return where + text + " names no argument, result or buffer";
-      if (v->dims.size() != 2 && v->dims.size() != 3)
-        return where + text + ": '" + v->name + "' has rank " +
-               std::to_string(v->dims.size()) +
-               " (a tensor map takes rank 2 or 3)";
-      if (!isTensorMapDType(v->dtype))
-        return where + text + ": '" + v->name + "' is " +
-               getDTypeName(v->dtype) +
-               " (a tensor map takes bf16, f16, f32, f8e4m3fn, f8e5m2 or i8)";
-      for (int i = 0; i < 2; ++i)
-        if (param.box[i] < 1 || param.box[i] > kMaxTensorMapBox)
-          return where + text + ": box " + (i ? "outer" : "inner") +
-                 " size " + std::to_string(param.box[i]) +
-                 " is outside [1, " + std::to_string(kMaxTensorMapBox) + "]";
-      int64_t innerBytes =
-          param.box[0] * static_cast<int64_t>(getDTypeSize(v->dtype));
-      if (innerBytes % kTensorMapChunkBytes != 0 ||
-          innerBytes > kMaxTensorMapInnerBytes)
-        return where + text + ": the inner box size " +
-               std::to_string(param.box[0]) + " spans " +
-               std::to_string(innerBytes) + " bytes of " +
-               getDTypeName(v->dtype) +
-               " (TMA with 128-byte swizzling needs a multiple of 16 bytes, "
-               "at most 128)";
-      break;
-    }
-    default:
-      return where + "has an unknown kind";
-    }
+    std::string text =
+        p < texts.size() ? std::string(texts[p]) : printKernelParam(param);
+    if (std::string e = checkParam(fn, param, "'" + text + "'"); !e.empty())
+      return "launch '" + l.kernel + "': param " + std::to_string(p) + " " + e;
   }
   return "";
 }
 
+/// Gives the tensor maps of a version-1 launch their meaning: the box
+/// {inner, outer} padded with 1s to the value's rank (2 or 3), 128-byte
+/// swizzling. `texts` as for checkLaunch.
+std::string
+upgradeVersion1TensorMaps(const FunctionDesc &fn, LaunchStep &l,
+                          const std::vector<std::string_view> &texts) {
+  for (size_t p = 0; p < l.params.size(); ++p) {
+    KernelParam &param = l.params[p];
+    const char *kind = nullptr;
+    const ValueDesc *v = param.kind == KernelParam::Kind::TensorMap
+                             ? findValue(fn, param.value, kind)
+                             : nullptr;
+    if (!v)
+      continue; // checkLaunch reports a map of an unknown value
+    size_t rank = v->dims.size();
+    if (rank != 2 && rank != 3)
+      return "launch '" + l.kernel + "': param " + std::to_string(p) + " '" +
+             std::string(texts[p]) + "': '" + v->name + "' has rank " +
+             std::to_string(rank) +
+             " (a version-1 tensor map takes rank 2 or 3)";
+    param.box.resize(rank, 1);
+    param.swizzle = kVersion1Swizzle;
+  }
+  return "";
+}
+
+/// Parses what follows `tmap:<value>:`: `<b0>x<b1>...:<swizzle>` (version
+/// 2) or `<inner>x<outer>` (version 1). Returns false on a syntax error.
+bool parseTensorMapBox(std::string_view text, int64_t version,
+                       KernelParam &param) {
+  std::string_view box = text;
+  if (version >= 2) {
+    size_t colon = text.find(':');
+    if (colon == std::string_view::npos ||
+        !parseNumber(text.substr(colon + 1), param.swizzle))
+      return false;
+    box = text.substr(0, colon);
+  }
+  param.box.clear();
+  for (size_t start = 0;;) {
+    size_t x = box.find('x', start);
+    int64_t size;
+    if (!parseNumber(box.substr(start, x == std::string_view::npos
+                                           ? std::string_view::npos
+                                           : x - start),
+                     size))
+      return false;
+    param.box.push_back(size);
+    if (x == std::string_view::npos)
+      break;
+    start = x + 1;
+  }
+  return version >= 2 || param.box.size() == 2;
+}
+
+/// Parses one parameter of a launch line; returns "" or the problem.
+std::string parseParam(std::string_view token, int64_t version,
+                       KernelParam &param) {
+  const char *tmapSyntax = version >= 2 ? "tmap:<value>:<b0>x<b1>...:<swizzle>"
+                                        : "tmap:<value>:<inner>x<outer>";
+  struct Prefix {
+    std::string_view text;
+    KernelParam::Kind kind;
+  };
+  const Prefix prefixes[] = {{"memref:", KernelParam::Kind::Memref},
+                             {"i64:", KernelParam::Kind::I64},
+                             {"i32:", KernelParam::Kind::I32},
+                             {"tmap:", KernelParam::Kind::TensorMap}};
+  for (const Prefix &prefix : prefixes) {
+    if (token.substr(0, prefix.text.size()) != prefix.text)
+      continue;
+    param.kind = prefix.kind;
+    std::string_view rest = token.substr(prefix.text.size());
+    if (prefix.kind != KernelParam::Kind::TensorMap) {
+      param.value = std::string(rest);
+      return "";
+    }
+    // tmap:<value>:<box>...; value names have no ':'.
+    size_t colon = rest.find(':');
+    param.value = std::string(rest.substr(0, colon));
+    if (colon == std::string_view::npos ||
+        !parseTensorMapBox(rest.substr(colon + 1), version, param))
+      return "param '" + std::string(token) + "' (expected " + tmapSyntax +
+             (version >= 2 ? ", the box sizes (innermost first) and the "
+                             "swizzle numbers)"
+                           : ", the box sizes numbers)");
+    return "";
+  }
+  return "param '" + std::string(token) + "' (expected memref:<value>, " +
+         (version >= 2 ? "tmap:<value>:<box>:<swizzle>"
+                       : "tmap:<value>:<inner>x<outer>") +
+         ", i64:<expr> or i32:<expr>)";
+}
+
 /// Parses a `launch` line's tokens into `out`; returns "" or the problem.
 std::string parseLaunch(const std::vector<std::string_view> &tokens,
-                        LaunchStep &out) {
+                        int64_t version, LaunchStep &out) {
   if (tokens.size() < 13)
     return "'launch' expects '<kernel> grid <x> <y> <z> block <x> <y> <z> "
            "smem <bytes> params <param>...', got " +
@@ -715,37 +923,9 @@ std::string parseLaunch(const std::vector<std::string_view> &tokens,
   if (!parseNumber(tokens[11], out.sharedMemoryBytes))
     return what + "smem '" + std::string(tokens[11]) + "' is not a number";
   for (size_t t = 13; t < tokens.size(); ++t) {
-    std::string_view token = tokens[t];
     KernelParam param;
-    if (token.substr(0, 7) == "memref:") {
-      param.kind = KernelParam::Kind::Memref;
-      param.value = std::string(token.substr(7));
-    } else if (token.substr(0, 4) == "i64:") {
-      param.kind = KernelParam::Kind::I64;
-      param.value = std::string(token.substr(4));
-    } else if (token.substr(0, 4) == "i32:") {
-      param.kind = KernelParam::Kind::I32;
-      param.value = std::string(token.substr(4));
-    } else if (token.substr(0, 5) == "tmap:") {
-      // tmap:<value>:<inner>x<outer>; value names have no ':'.
-      param.kind = KernelParam::Kind::TensorMap;
-      std::string_view rest = token.substr(5);
-      size_t colon = rest.find(':');
-      std::string_view box =
-          colon == std::string_view::npos ? "" : rest.substr(colon + 1);
-      size_t x = box.find('x');
-      if (x == std::string_view::npos ||
-          !parseNumber(box.substr(0, x), param.box[0]) ||
-          !parseNumber(box.substr(x + 1), param.box[1]))
-        return what + "param '" + std::string(token) +
-               "' (expected tmap:<value>:<inner>x<outer>, the box sizes "
-               "numbers)";
-      param.value = std::string(rest.substr(0, colon));
-    } else {
-      return what + "param '" + std::string(token) +
-             "' (expected memref:<value>, tmap:<value>:<inner>x<outer>, "
-             "i64:<expr> or i32:<expr>)";
-    }
+    if (std::string e = parseParam(tokens[t], version, param); !e.empty())
+      return what + e;
     out.params.push_back(std::move(param));
   }
   return "";
@@ -771,6 +951,88 @@ size_t tessera::artifact::getDTypeSize(DType dtype) {
   return e ? e->size : 0;
 }
 
+std::string tessera::artifact::printKernelParam(const KernelParam &param) {
+  switch (param.kind) {
+  case KernelParam::Kind::Memref:
+    return "memref:" + param.value;
+  case KernelParam::Kind::I64:
+    return "i64:" + param.value;
+  case KernelParam::Kind::I32:
+    return "i32:" + param.value;
+  case KernelParam::Kind::TensorMap: {
+    std::string s = "tmap:" + param.value + ":";
+    for (size_t i = 0; i < param.box.size(); ++i)
+      s += (i ? "x" : "") + std::to_string(param.box[i]);
+    return s + ":" + std::to_string(param.swizzle);
+  }
+  }
+  return "?:" + param.value;
+}
+
+namespace {
+/// Reads the first line, `tessera-manifest <version>`; returns "" or what
+/// is wrong.
+std::string parseVersionLine(std::string_view line, bool emptyText,
+                             int64_t &version) {
+  const std::string expected =
+      "expected 'tessera-manifest " + std::to_string(kManifestVersion) + "'";
+  if (line.substr(0, 17) != "tessera-manifest ") {
+    if (line.empty() && emptyText)
+      return "empty manifest (" + expected + ")";
+    return expected + ", got '" + std::string(line) + "'";
+  }
+  if (!parseNumber(line.substr(17), version))
+    return expected + ", got '" + std::string(line) + "'";
+  if (version < kOldestManifestVersion || version > kManifestVersion)
+    return "unsupported manifest version " + std::to_string(version) +
+           " (this runtime reads versions " +
+           std::to_string(kOldestManifestVersion) + " to " +
+           std::to_string(kManifestVersion) + ")";
+  return "";
+}
+
+/// Checks the expression sizes of a value of a `directive` line: only
+/// buffers have them, from version 2.
+std::string checkExprLine(const ValueDesc &v, std::string_view directive,
+                          int64_t version) {
+  for (size_t d = 0; d < v.exprs.size(); ++d) {
+    if (v.exprs[d].empty())
+      continue;
+    std::string what = "dimension " + std::to_string(d) +
+                       " is the expression '(" + v.exprs[d] + ")'";
+    if (directive != "buffer")
+      return what + ", but only buffers have expression sizes";
+    if (version < 2)
+      return what + " (expression sizes need manifest version 2)";
+  }
+  return "";
+}
+
+/// Parses the condition of a `variant` line that is not `variant always`
+/// into `variant`.
+std::string parseVariantLine(const std::vector<std::string_view> &tokens,
+                             int64_t version, const FunctionDesc &fn,
+                             Variant &variant) {
+  size_t operands = tokens.size() - 1;
+  const char *expected =
+      version >= 2 ? "'always' or '<expr> <op> <expr>', alone or joined by "
+                     "'and'"
+                   : "'always' or '<expr> <op> <expr>'";
+  if (operands == 1)
+    return std::string("'variant' expects ") + expected + ", got '" +
+           std::string(tokens[1]) + "'";
+  if (operands < 3 || (version < 2 && operands != 3))
+    return std::string("'variant' expects ") + expected + ", got " +
+           plural(operands, "operand") +
+           (version < 2 && operands > 3
+                ? " (conditions joined by 'and' need manifest version 2)"
+                : "");
+  for (size_t t = 1; t < tokens.size(); ++t)
+    variant.condition += (t > 1 ? " " : "") + std::string(tokens[t]);
+  return checkCondition(fn, variant.condition);
+}
+} // namespace
+
 std::string tessera::artifact::parseManifest(std::string_view text,
                                              Manifest &out) {
   out = Manifest();
@@ -778,6 +1040,7 @@ std::string tessera::artifact::parseManifest(std::string_view text,
   auto error = [&](const std::string &what) {
     return "manifest line " + std::to_string(lineNo) + ": " + what;
   };
+  int64_t version = kManifestVersion;
   bool haveTarget = false;
   bool gpu = false;
   size_t targetLine = 0;
@@ -801,22 +1064,10 @@ std::string tessera::artifact::parseManifest(std::string_view text,
     ++lineNo;
 
     if (lineNo == 1) {
-      if (line.substr(0, 17) == "tessera-manifest ") {
-        int64_t version;
-        if (!parseNumber(line.substr(17), version))
-          return error("expected 'tessera-manifest 1', got '" +
-                       std::string(line) + "'");
-        if (version != kManifestVersion)
-          return error("unsupported manifest version " +
-                       std::to_string(version) +
-                       " (this runtime reads version " +
-                       std::to_string(kManifestVersion) + ")");
-        continue;
-      }
-      if (line.empty() && text.empty())
-        return error("empty manifest (expected 'tessera-manifest 1')");
-      return error("expected 'tessera-manifest 1', got '" + std::string(line) +
-                   "'");
+      if (std::string e = parseVersionLine(line, text.empty(), version);
+          !e.empty())
+        return error(e);
+      continue;
     }
     if (line.empty() || line[0] == '#')
       continue;
@@ -866,7 +1117,7 @@ std::string tessera::artifact::parseManifest(std::string_view text,
     };
 
     if (directive == "target") {
-      if (std::string e = expectOperands(1, "cpu, sm_90a or sm_80"); !e.empty())
+      if (std::string e = expectOperands(1, listTargets().c_str()); !e.empty())
         return e;
       if (haveTarget)
         return error("second 'target' (the first is on line " +
@@ -875,7 +1126,7 @@ std::string tessera::artifact::parseManifest(std::string_view text,
         return error("'target' must come before the first function");
       if (!isValidTarget(tokens[1]))
         return error("unknown target '" + std::string(tokens[1]) +
-                     "' (expected cpu, sm_90a or sm_80)");
+                     "' (expected " + listTargets() + ")");
       out.target = std::string(tokens[1]);
       gpu = isGpuTarget(out.target);
       haveTarget = true;
@@ -961,6 +1212,8 @@ std::string tessera::artifact::parseManifest(std::string_view text,
       if (std::string e = parseDims(tokens[3], value); !e.empty())
         return error("bad dims '" + std::string(tokens[3]) + "' of '" +
                      value.name + "': " + e);
+      if (std::string e = checkExprLine(value, directive, version); !e.empty())
+        return error(std::string(directive) + " '" + value.name + "': " + e);
       if (gpu && valueStage > 0)
         if (std::string e = checkAllocatedDims(*current, value); !e.empty())
           return error(std::string(directive) + " '" + value.name + "': " + e);
@@ -968,24 +1221,15 @@ std::string tessera::artifact::parseManifest(std::string_view text,
     } else if (directive == "variant") {
       if (std::string e = checkPlanDirective(); !e.empty())
         return e;
-      if (operands != 1 && operands != 3)
-        return error("'variant' expects 'always' or '<expr> <op> <expr>', "
-                     "got " +
-                     plural(operands, "operand"));
-      if (operands == 1 && tokens[1] != "always")
-        return error("'variant' expects 'always' or '<expr> <op> <expr>', "
-                     "got '" +
-                     std::string(tokens[1]) + "'");
-      if (alwaysLine)
+      bool always = operands == 1 && tokens[1] == "always";
+      if (alwaysLine && (always || operands >= 3))
         return error("'variant' after the 'variant always' of function '" +
                      current->name + "' (line " + std::to_string(alwaysLine) +
                      "), which would never run");
       Variant variant;
-      if (operands == 3) {
-        variant.condition = std::string(tokens[1]) + " " +
-                            std::string(tokens[2]) + " " +
-                            std::string(tokens[3]);
-        if (std::string e = checkCondition(*current, variant.condition);
+      if (!always) {
+        if (std::string e =
+                parseVariantLine(tokens, version, *current, variant);
             !e.empty())
           return error(e);
       } else {
@@ -1011,9 +1255,17 @@ std::string tessera::artifact::parseManifest(std::string_view text,
           return error(e);
       } else {
         step.kind = PlanStep::Kind::Launch;
-        if (std::string e = parseLaunch(tokens, step.launch); !e.empty())
+        if (std::string e = parseLaunch(tokens, version, step.launch);
+            !e.empty())
           return error(e);
-        if (std::string e = checkLaunch(*current, step.launch); !e.empty())
+        std::vector<std::string_view> texts(tokens.begin() + 13, tokens.end());
+        if (version < 2)
+          if (std::string e =
+                  upgradeVersion1TensorMaps(*current, step.launch, texts);
+              !e.empty())
+            return error(e);
+        if (std::string e = checkLaunch(*current, step.launch, texts);
+            !e.empty())
           return error(e);
       }
       current->variants.back().steps.push_back(std::move(step));
@@ -1056,7 +1308,7 @@ bool tessera::artifact::isCpuFeatureName(std::string_view name) {
 }
 
 bool tessera::artifact::isGpuTarget(std::string_view target) {
-  return target == "sm_90a" || target == "sm_80";
+  return tessera::findGpuTarget(target) != nullptr;
 }
 
 namespace {
@@ -1072,7 +1324,7 @@ std::string verifyPlan(const FunctionDesc &fn) {
     if (b.name != expected)
       return prefix + "buffers are named t0, t1, ... in order (expected '" +
              expected + "')";
-    if (std::string e = verifyValue(b); !e.empty())
+    if (std::string e = verifyValue(b, /*allowExprs=*/true); !e.empty())
       return prefix + e;
   }
   for (int list = 0; list < 2; ++list) {
@@ -1132,8 +1384,8 @@ std::string verifyPlan(const FunctionDesc &fn) {
 
 std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
   if (!isValidTarget(manifest.target))
-    return "unknown target '" + manifest.target +
-           "' (expected cpu, sm_90a or sm_80)";
+    return "unknown target '" + manifest.target + "' (expected " +
+           listTargets() + ")";
   bool gpu = isGpuTarget(manifest.target);
   for (const std::string &feature : manifest.cpuFeatures)
     if (!isCpuFeatureName(feature))
@@ -1156,7 +1408,8 @@ std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
         std::string prefix = "function '" + fn.name + "', " + kind + " " +
                              std::to_string(i) + " ('" + values[i].name +
                              "'): ";
-        if (std::string e = verifyValue(values[i]); !e.empty())
+        if (std::string e = verifyValue(values[i], /*allowExprs=*/false);
+            !e.empty())
           return prefix + e;
         for (size_t j = 0; j < i; ++j)
           if (values[j].name == values[i].name)
@@ -1214,7 +1467,7 @@ std::string tessera::artifact::printManifest(const Manifest &manifest) {
              std::to_string(l.block[1]) + " " + std::to_string(l.block[2]) +
              " smem " + std::to_string(l.sharedMemoryBytes) + " params";
         for (const KernelParam &p : l.params)
-          s += " " + printParam(p);
+          s += " " + printKernelParam(p);
         s += "\n";
       }
     }
@@ -1498,63 +1751,95 @@ tessera::artifact::evaluateExpression(std::string_view text,
   return evaluateExpression(expr, symbols, value);
 }
 
+namespace {
+/// Parses `<expr> <op> <expr>` from three tokens; `quoted` is the whole
+/// condition, for messages.
+std::string parseComparison(std::string_view lhs, std::string_view op,
+                            std::string_view rhs, const std::string &quoted,
+                            Comparison &out) {
+  if (op == "<=")
+    out.op = Comparison::Op::LE;
+  else if (op == "<")
+    out.op = Comparison::Op::LT;
+  else if (op == ">=")
+    out.op = Comparison::Op::GE;
+  else if (op == ">")
+    out.op = Comparison::Op::GT;
+  else if (op == "==")
+    out.op = Comparison::Op::EQ;
+  else
+    return "condition " + quoted + ": unknown comparison '" + std::string(op) +
+           "' (expected <=, <, >=, > or ==)";
+  if (std::string e = parseExpression(lhs, out.lhs); !e.empty())
+    return "condition " + quoted + ": " + e;
+  if (std::string e = parseExpression(rhs, out.rhs); !e.empty())
+    return "condition " + quoted + ": " + e;
+  return "";
+}
+
+bool compare(int64_t a, Comparison::Op op, int64_t b) {
+  switch (op) {
+  case Comparison::Op::LE:
+    return a <= b;
+  case Comparison::Op::LT:
+    return a < b;
+  case Comparison::Op::GE:
+    return a >= b;
+  case Comparison::Op::GT:
+    return a > b;
+  case Comparison::Op::EQ:
+    return a == b;
+  }
+  return false;
+}
+} // namespace
+
 std::string tessera::artifact::parseCondition(std::string_view text,
                                               Condition &out) {
   out = Condition();
   std::string quoted = "'" + std::string(text) + "'";
   bool ok;
   std::vector<std::string_view> parts = splitTokens(text, ok);
-  if (!ok || parts.size() != 3)
+  if (!ok || parts.size() < 3)
     return "condition " + quoted +
            " is not '<expr> <op> <expr>' with single spaces";
-  std::string_view op = parts[1];
-  if (op == "<=")
-    out.op = Condition::Op::LE;
-  else if (op == "<")
-    out.op = Condition::Op::LT;
-  else if (op == ">=")
-    out.op = Condition::Op::GE;
-  else if (op == ">")
-    out.op = Condition::Op::GT;
-  else if (op == "==")
-    out.op = Condition::Op::EQ;
-  else
-    return "condition " + quoted + ": unknown comparison '" + std::string(op) +
-           "' (expected <=, <, >=, > or ==)";
-  if (std::string e = parseExpression(parts[0], out.lhs); !e.empty())
-    return "condition " + quoted + ": " + e;
-  if (std::string e = parseExpression(parts[2], out.rhs); !e.empty())
-    return "condition " + quoted + ": " + e;
-  return "";
+  // parts: a comparison, then `and` and a comparison, and so on.
+  for (size_t at = 0;; ++at) {
+    if (parts.size() < at + 3)
+      return "condition " + quoted +
+             " ends early (expected '<expr> <op> <expr>' after 'and')";
+    Comparison term;
+    if (std::string e = parseComparison(parts[at], parts[at + 1], parts[at + 2],
+                                        quoted, term);
+        !e.empty())
+      return e;
+    out.terms.push_back(std::move(term));
+    at += 3;
+    if (at == parts.size())
+      return "";
+    if (parts[at] != "and")
+      return "condition " + quoted + ": expected 'and' after '" +
+             std::string(parts[at - 3]) + " " + std::string(parts[at - 2]) +
+             " " + std::string(parts[at - 1]) + "', got '" +
+             std::string(parts[at]) + "'";
+  }
 }
 
 std::string
 tessera::artifact::evaluateCondition(const Condition &condition,
                                      const std::vector<SymbolValue> &symbols,
                                      bool &holds) {
-  int64_t a, b;
-  if (std::string e = evaluateExpression(condition.lhs, symbols, a);
-      !e.empty())
-    return e;
-  if (std::string e = evaluateExpression(condition.rhs, symbols, b);
-      !e.empty())
-    return e;
-  switch (condition.op) {
-  case Condition::Op::LE:
-    holds = a <= b;
-    break;
-  case Condition::Op::LT:
-    holds = a < b;
-    break;
-  case Condition::Op::GE:
-    holds = a >= b;
-    break;
-  case Condition::Op::GT:
-    holds = a > b;
-    break;
-  case Condition::Op::EQ:
-    holds = a == b;
-    break;
+  for (const Comparison &term : condition.terms) {
+    int64_t a, b;
+    if (std::string e = evaluateExpression(term.lhs, symbols, a); !e.empty())
+      return e;
+    if (std::string e = evaluateExpression(term.rhs, symbols, b); !e.empty())
+      return e;
+    if (!compare(a, term.op, b)) {
+      holds = false;
+      return "";
+    }
   }
+  holds = true;
   return "";
 }

@@ -21,13 +21,17 @@ namespace tessera::artifact {
 
 /// The format version this code reads and writes.
 constexpr uint32_t kFormatVersion = 1;
-/// The manifest version this code reads and writes.
-constexpr int64_t kManifestVersion = 1;
+/// The manifest version this code writes.
+constexpr int64_t kManifestVersion = 2;
+/// The oldest manifest version parseManifest reads (with its own meaning).
+constexpr int64_t kOldestManifestVersion = 1;
 constexpr size_t kHeaderSize = 40;
 constexpr size_t kSectionEntrySize = 32;
 constexpr uint32_t kMaxSections = 64;
 /// The largest rank the runtime passes (and the manifest parser accepts).
 constexpr size_t kMaxRank = 16;
+/// The largest rank of a tensor map (cuTensorMapEncodeTiled).
+constexpr size_t kMaxTensorMapRank = 5;
 /// The magic bytes at offset 0: "TESSERA" and a NUL.
 constexpr char kMagic[8] = {'T', 'E', 'S', 'S', 'E', 'R', 'A', '\0'};
 
@@ -120,15 +124,19 @@ bool parseDType(std::string_view name, DType &dtype);
 /// Size in bytes of one element, 0 for a value not in DType.
 size_t getDTypeSize(DType dtype);
 
-/// An argument or result of a function.
+/// An argument, result or buffer of a function.
 struct ValueDesc {
   std::string name;
   DType dtype = DType::F32;
   /// The static size of each dimension, or -1 where dynamic.
   std::vector<int64_t> dims;
-  /// The symbol number N of a dynamic size `sN`, or -1 (static sizes and
-  /// `?`). Same length as `dims`.
+  /// The symbol number N of a dynamic size `sN`, or -1 (static sizes, `?`
+  /// and expressions). Same length as `dims`.
   std::vector<int64_t> symbols;
+  /// Buffers only: the expression of each dimension sized by one (written
+  /// `(<expr>)`; its dims and symbols entries are -1), "" for the others.
+  /// Same length as `dims` when some dimension is an expression, else empty.
+  std::vector<std::string> exprs;
 };
 
 /// A parameter of a kernel launch of a GPU plan.
@@ -137,10 +145,16 @@ struct KernelParam {
   /// Memref/TensorMap: the name of an argument, result or buffer of the
   /// function (arg0, result0, t0); I64/I32: the text of an expression.
   std::string value;
-  /// TensorMap: the TMA box in elements, innermost dimension first (the
-  /// `<inner>x<outer>` of `tmap:<value>:<inner>x<outer>`).
-  std::array<int64_t, 2> box = {0, 0};
+  /// TensorMap: the TMA box in elements, innermost dimension first, one size
+  /// per dimension of the value (so its rank, 1..5).
+  std::vector<int64_t> box;
+  /// TensorMap: the swizzle span in bytes: 0 (none), 32, 64 or 128.
+  int64_t swizzle = 128;
 };
+
+/// The text of `param` in a launch line ("memref:t0", "i64:s0*2",
+/// "tmap:arg0:64x128:128").
+std::string printKernelParam(const KernelParam &param);
 
 /// `launch <kernel> grid <x> <y> <z> block <x> <y> <z> smem <bytes> params
 /// <param>...`.
@@ -166,8 +180,8 @@ struct PlanStep {
 
 /// `variant <condition>` and its steps.
 struct Variant {
-  /// "" for `variant always`, else "<expr> <op> <expr>" with single spaces
-  /// (op one of <= < >= > ==).
+  /// "" for `variant always`, else one or more "<expr> <op> <expr>" (op one
+  /// of <= < >= > ==) joined by " and ", with single spaces.
   std::string condition;
   std::vector<PlanStep> steps;
 };
@@ -203,21 +217,26 @@ bool isGpuTarget(std::string_view target);
 /// avx512f, avx512bw, avx512dq, avx512vl, avx512bf16.
 bool isCpuFeatureName(std::string_view name);
 
-/// Parses manifest text. Returns "" on success; otherwise a message that
-/// starts with "manifest line N: " (N from 1) and `out` is unspecified.
+/// Parses manifest text of version kManifestVersion or, with its meaning
+/// translated, kOldestManifestVersion (a version-1 `tmap:<v>:<i>x<o>` has
+/// the box {i, o, 1, ...} and swizzle 128). Returns "" on success; otherwise
+/// a message that starts with "manifest line N: " (N from 1) and `out` is
+/// unspecified.
 std::string parseManifest(std::string_view text, Manifest &out);
 
 /// Checks what parseManifest checks on a manifest built in memory (names,
-/// target, ranks, dims/symbols consistency, duplicates, GPU plans: value
-/// references, expressions, symbols bound by the arguments, launch
-/// dimensions, the variants' order). Returns "" or an error message naming
+/// target, ranks, dims/symbols/exprs consistency, duplicates, GPU plans:
+/// value references, expressions (conditions, buffer sizes, launches),
+/// symbols bound by the arguments, launch dimensions, tensor-map boxes and
+/// swizzles, the variants' order). Returns "" or an error message naming
 /// the function and value or step.
 std::string verifyManifest(const Manifest &manifest);
 
-/// Prints `manifest` as text parseManifest reads back. A dimension prints as
-/// its static size where dims[i] >= 0, as `sN` where symbols[i] = N >= 0 and
-/// as `?` otherwise. Call verifyManifest first: a manifest that fails it
-/// prints text that parseManifest rejects.
+/// Prints `manifest` as text parseManifest reads back, in version
+/// kManifestVersion. A dimension prints as its static size where
+/// dims[i] >= 0, as `sN` where symbols[i] = N >= 0, as `(<expr>)` where
+/// exprs[i] is not empty and as `?` otherwise. Call verifyManifest first: a
+/// manifest that fails it prints text that parseManifest rejects.
 std::string printManifest(const Manifest &manifest);
 
 //===----------------------------------------------------------------------===//
@@ -262,19 +281,27 @@ std::string evaluateExpression(std::string_view text,
                                const std::vector<SymbolValue> &symbols,
                                int64_t &value);
 
-/// A variant's condition `<expr> <op> <expr>`.
-struct Condition {
+/// A comparison `<expr> <op> <expr>` of a variant's condition.
+struct Comparison {
   enum class Op { LE, LT, GE, GT, EQ };
   Expression lhs;
   Op op = Op::LE;
   Expression rhs;
 };
 
-/// Parses "<expr> <op> <expr>" (single spaces). Returns "" or the problem.
+/// A variant's condition: comparisons joined by `and`, which holds when
+/// every one does.
+struct Condition {
+  std::vector<Comparison> terms;
+};
+
+/// Parses one or more "<expr> <op> <expr>" joined by " and " (single
+/// spaces). Returns "" or the problem.
 std::string parseCondition(std::string_view text, Condition &out);
 
-/// Evaluates `condition`; returns "" and sets `holds`, or an error as
-/// evaluateExpression.
+/// Evaluates the terms of `condition` in order, up to the first that does
+/// not hold; returns "" and sets `holds`, or an error as evaluateExpression.
+/// A condition without terms holds.
 std::string evaluateCondition(const Condition &condition,
                               const std::vector<SymbolValue> &symbols,
                               bool &holds);

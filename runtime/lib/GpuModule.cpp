@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GpuModule.h"
+#include "GpuTargets.h"
 #include "Cuda.h"
 #include "Internal.h"
 
@@ -53,13 +54,16 @@ struct CompiledParam {
   /// Memref/TensorMap: the value and its rank.
   ValueRef value;
   size_t rank = 0;
-  /// TensorMap: the value's dtype, its CUtensorMapDataType and the box.
+  /// TensorMap: the value's dtype, its CUtensorMapDataType, the box (one
+  /// size per dimension, innermost first) and its CUtensorMapSwizzle.
   DType dtype = DType::F32;
   int dataType = 0;
-  std::array<uint32_t, 2> box = {0, 0};
+  std::array<uint32_t, kMaxTensorMapRank> box = {};
+  int swizzle = 0;
   /// I64/I32: the expression.
   Expression expr;
-  /// The parameter as the manifest writes it ("i64:s0*2", "tmap:a:64x128").
+  /// The parameter as the manifest writes it ("i64:s0*2",
+  /// "tmap:a:64x128:128").
   std::string text;
 };
 
@@ -91,6 +95,9 @@ struct CompiledVariant {
 
 struct CompiledFunction {
   std::vector<CompiledVariant> variants;
+  /// Per buffer, per dimension: the expression of its size, or one with no
+  /// node where the size is a number or a symbol.
+  std::vector<std::vector<Expression>> bufferExprs;
 };
 
 /// The module's code loaded into one CUDA context.
@@ -199,10 +206,72 @@ bool getTensorMapDataType(DType dtype, int &dataType) {
   }
 }
 
+/// The CUtensorMapSwizzle of a swizzle span in bytes; false for another
+/// span.
+bool getTensorMapSwizzle(int64_t bytes, int &swizzle) {
+  switch (bytes) {
+  case 0:
+    swizzle = cu::CU_TENSOR_MAP_SWIZZLE_NONE;
+    return true;
+  case 32:
+    swizzle = cu::CU_TENSOR_MAP_SWIZZLE_32B;
+    return true;
+  case 64:
+    swizzle = cu::CU_TENSOR_MAP_SWIZZLE_64B;
+    return true;
+  case 128:
+    swizzle = cu::CU_TENSOR_MAP_SWIZZLE_128B;
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Compiles the tensor map `p` of `fn` into `cp`; returns "" or the problem.
+std::string compileTensorMap(const FunctionDesc &fn, const KernelParam &p,
+                             CompiledParam &cp) {
+  const ValueDesc *v = resolveValue(fn, p.value, cp.value);
+  if (!v)
+    return "names no value";
+  cp.rank = v->dims.size();
+  cp.dtype = v->dtype;
+  if (cp.rank < 1 || cp.rank > kMaxTensorMapRank ||
+      !getTensorMapDataType(cp.dtype, cp.dataType))
+    return std::string("no tensor map of a ") + getDTypeName(cp.dtype) +
+           " value of rank " + std::to_string(cp.rank);
+  if (p.box.size() != cp.rank || !getTensorMapSwizzle(p.swizzle, cp.swizzle))
+    return "bad box or swizzle";
+  for (size_t i = 0; i < cp.rank; ++i) {
+    if (p.box[i] < 1 || p.box[i] > 256)
+      return "bad box";
+    cp.box[i] = static_cast<uint32_t>(p.box[i]);
+  }
+  return "";
+}
+
+/// Compiles the expressions of the buffers' sizes into `out`.
+std::string compileBuffers(const FunctionDesc &fn, CompiledFunction &out) {
+  out.bufferExprs.resize(fn.buffers.size());
+  for (size_t b = 0; b < fn.buffers.size(); ++b) {
+    const ValueDesc &buffer = fn.buffers[b];
+    out.bufferExprs[b].resize(buffer.exprs.size());
+    for (size_t d = 0; d < buffer.exprs.size(); ++d)
+      if (!buffer.exprs[d].empty())
+        if (std::string e =
+                parseExpression(buffer.exprs[d], out.bufferExprs[b][d]);
+            !e.empty())
+          return "buffer '" + buffer.name + "': dimension " +
+                 std::to_string(d) + ": " + e;
+  }
+  return "";
+}
+
 /// Compiles the plan of `fn` into `out`, adding its kernels to `code`.
 /// Returns "" or the problem (the manifest parser has checked all of it).
 std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
                         CompiledFunction &out) {
+  if (std::string e = compileBuffers(fn, out); !e.empty())
+    return e;
   for (size_t v = 0; v < fn.variants.size(); ++v) {
     const Variant &variant = fn.variants[v];
     CompiledVariant cv;
@@ -247,8 +316,8 @@ std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
       for (const KernelParam &p : l.params) {
         CompiledParam cp;
         cp.kind = p.kind;
+        cp.text = printKernelParam(p);
         if (p.kind == KernelParam::Kind::Memref) {
-          cp.text = "memref:" + p.value;
           const ValueDesc *v = resolveValue(fn, p.value, cp.value);
           if (!v)
             return what + "param '" + cp.text + "' names no value";
@@ -256,29 +325,11 @@ std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
           for (size_t i = 0; i < 3 + 2 * cp.rank; ++i)
             cs.paramSlots.push_back(cs.slots++);
         } else if (p.kind == KernelParam::Kind::TensorMap) {
-          cp.text = "tmap:" + p.value + ":" + std::to_string(p.box[0]) + "x" +
-                    std::to_string(p.box[1]);
-          const ValueDesc *v = resolveValue(fn, p.value, cp.value);
-          if (!v)
-            return what + "param '" + cp.text + "' names no value";
-          cp.rank = v->dims.size();
-          cp.dtype = v->dtype;
-          if ((cp.rank != 2 && cp.rank != 3) ||
-              !getTensorMapDataType(cp.dtype, cp.dataType))
-            return what + "param '" + cp.text + "': no tensor map of a " +
-                   getDTypeName(cp.dtype) + " value of rank " +
-                   std::to_string(cp.rank);
-          for (int i = 0; i < 2; ++i) {
-            if (p.box[i] < 1 || p.box[i] > 256)
-              return what + "param '" + cp.text + "': bad box";
-            cp.box[i] = static_cast<uint32_t>(p.box[i]);
-          }
+          if (std::string e = compileTensorMap(fn, p, cp); !e.empty())
+            return what + "param '" + cp.text + "': " + e;
           cs.paramSlots.push_back(cs.slots);
           cs.slots += kTensorMapSlots;
         } else {
-          cp.text = std::string(p.kind == KernelParam::Kind::I32 ? "i32:"
-                                                                  : "i64:") +
-                    p.value;
           if (std::string e = parseExpression(p.value, cp.expr); !e.empty())
             return what + "param '" + cp.text + "': " + e;
           cs.paramSlots.push_back(cs.slots++);
@@ -312,20 +363,20 @@ void loadCode(const GpuCode &code, const cu::Api &api, LoadedCode &l) {
           &minor, cu::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device))
     return fail(cu::callError(r, "cuDeviceGetAttribute"));
   std::string capability = std::to_string(major) + "." + std::to_string(minor);
-  if (code.target == "sm_90a" && !(major == 9 && minor == 0))
+  const tessera::GpuTarget *target = tessera::findGpuTarget(code.target);
+  if (target && !tessera::runsOn(*target, major, minor)) {
+    std::string needed = std::to_string(target->major) + "." +
+                         std::to_string(target->minor);
     return fail(tessera_status_create(
         TESSERA_STATUS_UNAVAILABLE,
-        ("the code is compiled for sm_90a, which runs only on devices of "
-         "compute capability 9.0; device " +
-         std::to_string(device) + " has " + capability)
+        ("the code is compiled for " + code.target +
+         (target->exactCapability
+              ? ", which runs only on devices of compute capability " + needed
+              : ", which needs a device of compute capability " + needed +
+                    " or later") +
+         "; device " + std::to_string(device) + " has " + capability)
             .c_str()));
-  if (code.target == "sm_80" && major < 8)
-    return fail(tessera_status_create(
-        TESSERA_STATUS_UNAVAILABLE,
-        ("the code is compiled for sm_80, which needs a device of compute "
-         "capability 8.0 or later; device " +
-         std::to_string(device) + " has " + capability)
-            .c_str()));
+  }
 
   // The cubin where it loads, else the PTX through the JIT.
   std::string cubinError;
@@ -525,6 +576,66 @@ bool poisonResults() {
   return value && std::strcmp(value, "1") == 0;
 }
 
+/// The sizes and bytes of the result or buffer `v` for the symbols
+/// `bindings`; `exprs` holds the expressions of a buffer's sizes (as
+/// CompiledFunction::bufferExprs), or is empty. Errors start with `what`.
+tessera_status_t computeExtent(const ValueDesc &v,
+                               const std::vector<Expression> &exprs,
+                               const std::vector<SymbolValue> &bindings,
+                               const std::string &what, Extent &e) {
+  e.rank = static_cast<int32_t>(v.dims.size());
+  for (size_t d = 0; d < v.dims.size(); ++d) {
+    std::string dimension = what + ": dimension " + std::to_string(d);
+    if (d < exprs.size() && !exprs[d].nodes.empty()) {
+      if (std::string error = evaluateExpression(exprs[d], bindings, e.dims[d]);
+          !error.empty())
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          dimension + " '(" + exprs[d].text + ")': " + error);
+      if (e.dims[d] < 0)
+        return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                          dimension + " '(" + exprs[d].text + ")' is " +
+                              std::to_string(e.dims[d]) + " (must be >= 0)");
+      continue;
+    }
+    if (v.dims[d] >= 0) {
+      e.dims[d] = v.dims[d];
+      continue;
+    }
+    const SymbolValue *bound = nullptr;
+    for (const SymbolValue &b : bindings)
+      if (b.symbol == v.symbols[d])
+        bound = &b;
+    if (!bound)
+      return makeStatus(TESSERA_STATUS_INTERNAL,
+                        dimension + " is not bound by the arguments");
+    e.dims[d] = bound->value;
+  }
+  return checkShape(what.c_str(), static_cast<tessera_dtype_t>(v.dtype), e.rank,
+                    e.dims, e.count, e.bytes);
+}
+
+/// Checks that the outer strides of the tensor map `param` of a row-major
+/// tensor with sizes `dims` are multiples of 16 bytes: its rows are (rank 2
+/// and up; an empty tensor needs no map). Errors start with `what`.
+tessera_status_t checkTensorMapRows(const CompiledParam &param,
+                                    const int64_t *dims,
+                                    const std::string &what) {
+  bool empty = false;
+  for (size_t d = 0; d < param.rank; ++d)
+    empty = empty || dims[d] == 0;
+  if (empty || param.rank < 2)
+    return nullptr;
+  int64_t inner = dims[param.rank - 1];
+  int64_t rowBytes = inner * static_cast<int64_t>(getDTypeSize(param.dtype));
+  if (rowBytes % kTensorMapAlignment == 0)
+    return nullptr;
+  return makeStatus(
+      TESSERA_STATUS_INVALID_ARGUMENT,
+      what + "the rows of the tensor are " + std::to_string(rowBytes) +
+          " bytes (" + std::to_string(inner) + " " + getDTypeName(param.dtype) +
+          " elements), not a multiple of 16 (TMA reads rows in 16-byte units)");
+}
+
 /// Encodes the tensor map `param` of the row-major tensor at `pointer` with
 /// sizes `dims` into the kTensorMapSlots words at `out`. Errors start with
 /// `what`.
@@ -554,12 +665,12 @@ tessera_status_t encodeTensorMap(const cu::Api &api,
   }
   // TMA counts dimensions from the innermost one; the strides (in bytes) are
   // those of the outer dimensions, whose sizes checkShape bounded.
-  uint64_t globalDim[3] = {}, globalStrides[2] = {};
-  uint32_t boxDim[3] = {}, elementStrides[3] = {};
+  uint64_t globalDim[kMaxTensorMapRank] = {},
+           globalStrides[kMaxTensorMapRank - 1] = {};
+  uint32_t elementStrides[kMaxTensorMapRank] = {};
   uint64_t stride = getDTypeSize(param.dtype);
   for (size_t i = 0; i < param.rank; ++i) {
     globalDim[i] = static_cast<uint64_t>(dims[param.rank - 1 - i]);
-    boxDim[i] = i < 2 ? param.box[i] : 1;
     elementStrides[i] = 1;
     if (i + 1 < param.rank) {
       stride *= globalDim[i];
@@ -570,8 +681,8 @@ tessera_status_t encodeTensorMap(const cu::Api &api,
   if (cu::CUresult r = api.cuTensorMapEncodeTiled(
           &map, param.dataType, static_cast<uint32_t>(param.rank),
           reinterpret_cast<void *>(static_cast<uintptr_t>(pointer)), globalDim,
-          globalStrides, boxDim, elementStrides,
-          cu::CU_TENSOR_MAP_INTERLEAVE_NONE, cu::CU_TENSOR_MAP_SWIZZLE_128B,
+          globalStrides, param.box.data(), elementStrides,
+          cu::CU_TENSOR_MAP_INTERLEAVE_NONE, param.swizzle,
           cu::CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
           cu::CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE))
     return cu::callError(r, what + "cuTensorMapEncodeTiled");
@@ -680,41 +791,19 @@ tessera_status_t tessera::runtime::invokeGpu(
                       prefix + "no variant of the plan applies");
 
   // Sizes of the results and buffers.
-  auto extentOf = [&](const ValueDesc &v, const std::string &what,
-                      Extent &e) -> tessera_status_t {
-    e.rank = static_cast<int32_t>(v.dims.size());
-    for (size_t d = 0; d < v.dims.size(); ++d) {
-      if (v.dims[d] >= 0) {
-        e.dims[d] = v.dims[d];
-        continue;
-      }
-      bool found = false;
-      for (const SymbolValue &b : bindings)
-        if (b.symbol == v.symbols[d]) {
-          e.dims[d] = b.value;
-          found = true;
-        }
-      if (!found)
-        return makeStatus(TESSERA_STATUS_INTERNAL,
-                          prefix + what + ": dimension " + std::to_string(d) +
-                              " is not bound by the arguments");
-    }
-    return checkShape((prefix + what).c_str(),
-                      static_cast<tessera_dtype_t>(v.dtype), e.rank, e.dims,
-                      e.count, e.bytes);
-  };
   std::vector<Extent> resultExtents(resultCount),
       bufferExtents(fn.buffers.size());
   for (size_t r = 0; r < resultCount; ++r)
-    if (tessera_status_t s = extentOf(fn.results[r],
-                                      "result " + std::to_string(r) + " ('" +
-                                          fn.results[r].name + "')",
-                                      resultExtents[r]))
+    if (tessera_status_t s =
+            computeExtent(fn.results[r], {}, bindings,
+                          prefix + "result " + std::to_string(r) + " ('" +
+                              fn.results[r].name + "')",
+                          resultExtents[r]))
       return s;
   for (size_t b = 0; b < fn.buffers.size(); ++b)
-    if (tessera_status_t s = extentOf(fn.buffers[b],
-                                      "buffer '" + fn.buffers[b].name + "'",
-                                      bufferExtents[b]))
+    if (tessera_status_t s = computeExtent(
+            fn.buffers[b], compiled.bufferExprs[b], bindings,
+            prefix + "buffer '" + fn.buffers[b].name + "'", bufferExtents[b]))
       return s;
 
   auto dimsOf = [&](const ValueRef &ref) -> const int64_t * {
@@ -759,22 +848,10 @@ tessera_status_t tessera::runtime::invokeGpu(
       const CompiledParam &param = step.params[p];
       const std::string &text = param.text;
       if (param.kind == KernelParam::Kind::TensorMap) {
-        const int64_t *dims = dimsOf(param.value);
-        bool empty = false;
-        for (size_t d = 0; d < param.rank; ++d)
-          empty = empty || dims[d] == 0;
-        int64_t inner = dims[param.rank - 1];
-        int64_t rowBytes =
-            inner * static_cast<int64_t>(getDTypeSize(param.dtype));
-        if (!empty && rowBytes % kTensorMapAlignment != 0)
-          return makeStatus(
-              TESSERA_STATUS_INVALID_ARGUMENT,
-              what + "param " + std::to_string(p) + " '" + text +
-                  "': the rows of the tensor are " + std::to_string(rowBytes) +
-                  " bytes (" + std::to_string(inner) + " " +
-                  getDTypeName(param.dtype) +
-                  " elements), not a multiple of 16 (TMA reads rows in "
-                  "16-byte units)");
+        if (tessera_status_t st = checkTensorMapRows(
+                param, dimsOf(param.value),
+                what + "param " + std::to_string(p) + " '" + text + "': "))
+          return st;
         continue;
       }
       if (param.kind == KernelParam::Kind::Memref)

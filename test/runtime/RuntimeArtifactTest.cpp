@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace tessera::artifact;
@@ -285,7 +286,7 @@ TEST(ArtifactReader, GapsAndEmptySectionsAreAllowed) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-const char *const kSpecExample = "tessera-manifest 1\n"
+const char *const kSpecExample = "tessera-manifest 2\n"
                                  "target cpu\n"
                                  "function decoder_block "
                                  "tessera_packed_decoder_block\n"
@@ -321,7 +322,7 @@ TEST(Manifest, ParsesTheSpecExample) {
 }
 
 TEST(Manifest, AllDTypesDimsCommentsAndBlankLines) {
-  std::string text = "tessera-manifest 1\n"
+  std::string text = "tessera-manifest 2\n"
                      "# a comment\n"
                      "\n"
                      "target cpu\n"
@@ -375,7 +376,7 @@ TEST(Manifest, PrintRoundTrips) {
   built.functions.push_back(f);
   ASSERT_EQ(verifyManifest(built), "");
   std::string text = printManifest(built);
-  EXPECT_EQ(text, "tessera-manifest 1\n"
+  EXPECT_EQ(text, "tessera-manifest 2\n"
                   "target cpu\n"
                   "function attn tessera_packed_attn\n"
                   "arg q bf16 s0x?x64\n"
@@ -388,28 +389,51 @@ TEST(Manifest, PrintRoundTrips) {
   EXPECT_EQ(back.functions[0].args[0].symbols, f.args[0].symbols);
 }
 
+TEST(Manifest, ReadsVersions1And2) {
+  for (const char *version : {"1", "2"}) {
+    SCOPED_TRACE(version);
+    std::string text = std::string("tessera-manifest ") + version +
+                       "\ntarget cpu\nfunction f f_sym\narg a f32 "
+                       "s0x4\nresult r f32 s0\nend\n";
+    Manifest m;
+    ASSERT_EQ(parseManifest(text, m), "");
+    EXPECT_EQ(verifyManifest(m), "");
+    // The printer writes the current version.
+    EXPECT_EQ(printManifest(m), "tessera-manifest 2\ntarget cpu\nfunction f "
+                                "f_sym\narg a f32 s0x4\nresult r f32 "
+                                "s0\nend\n");
+  }
+  EXPECT_EQ(kManifestVersion, 2);
+}
+
 TEST(Manifest, SyntaxErrorsNameTheLine) {
-  const std::string head = "tessera-manifest 1\ntarget cpu\n";
+  const std::string head = "tessera-manifest 2\ntarget cpu\n";
   struct Case {
     std::string text;
     std::string message;
   };
   const Case cases[] = {
-      {"", "manifest line 1: empty manifest (expected 'tessera-manifest 1')"},
-      {"tessera-manifest 2\ntarget cpu\n",
-       "manifest line 1: unsupported manifest version 2 (this runtime reads "
-       "version 1)"},
-      {"target cpu\n", "manifest line 1: expected 'tessera-manifest 1', got "
+      {"", "manifest line 1: empty manifest (expected 'tessera-manifest 2')"},
+      {"tessera-manifest 3\ntarget cpu\n",
+       "manifest line 1: unsupported manifest version 3 (this runtime reads "
+       "versions 1 to 2)"},
+      {"tessera-manifest 0\ntarget cpu\n",
+       "manifest line 1: unsupported manifest version 0 (this runtime reads "
+       "versions 1 to 2)"},
+      {"tessera-manifest x\ntarget cpu\n",
+       "manifest line 1: expected 'tessera-manifest 2', got 'tessera-manifest "
+       "x'"},
+      {"target cpu\n", "manifest line 1: expected 'tessera-manifest 2', got "
                        "'target cpu'"},
-      {"tessera-manifest 1\r\ntarget cpu\n",
-       "manifest line 1: expected 'tessera-manifest 1'"},
-      {"tessera-manifest 1\n", "manifest line 1: no 'target' line"},
-      {"tessera-manifest 1\ntarget tpu\n",
+      {"tessera-manifest 2\r\ntarget cpu\n",
+       "manifest line 1: expected 'tessera-manifest 2'"},
+      {"tessera-manifest 2\n", "manifest line 1: no 'target' line"},
+      {"tessera-manifest 2\ntarget tpu\n",
        "manifest line 2: unknown target 'tpu' (expected cpu, sm_90a or "
        "sm_80)"},
       {head + "target cpu\n",
        "manifest line 3: second 'target' (the first is on line 2)"},
-      {"tessera-manifest 1\nfunction f g\nend\n",
+      {"tessera-manifest 2\nfunction f g\nend\n",
        "manifest line 2: 'function' before 'target'"},
       {head + "function f\n",
        "manifest line 3: 'function' expects 2 operands (name, symbol), got 1"},
@@ -460,8 +484,14 @@ TEST(Manifest, SyntaxErrorsNameTheLine) {
        "manifest line 3: unknown directive 'func' (expected target, "
        "requires, function, arg, result, buffer, variant, memset, launch or "
        "end)"},
-      {head + "tessera-manifest 1\n",
+      {head + "tessera-manifest 2\n",
        "manifest line 3: 'tessera-manifest' must be the first line only"},
+      {head + "function f g\narg x f32 (s0)\nend\n",
+       "manifest line 4: arg 'x': dimension 0 is the expression '(s0)', but "
+       "only buffers have expression sizes"},
+      {head + "function f g\narg x f32 4\nresult y f32 4x(s0+1)\nend\n",
+       "manifest line 5: result 'y': dimension 1 is the expression '(s0+1)', "
+       "but only buffers have expression sizes"},
       {head + "function f g\nend\ntarget cpu\n",
        "manifest line 5: second 'target'"},
   };
@@ -513,6 +543,16 @@ TEST(Manifest, VerifyRejectsBadStructs) {
   bad.functions[0].args[0].symbols.assign(17, -1);
   EXPECT_EQ(verifyManifest(bad), "function 'decoder_block', arg 0 ('x'): "
                                  "rank 17 exceeds the limit of 16");
+  bad = m;
+  bad.functions[0].args[0].symbols[0] = -1;
+  bad.functions[0].args[0].exprs = {"s1+1", ""};
+  EXPECT_EQ(verifyManifest(bad),
+            "function 'decoder_block', arg 0 ('x'): dimension 0 is the "
+            "expression '(s1+1)', but only buffers have expression sizes");
+  bad = m;
+  bad.functions[0].results[0].exprs = {"s0"};
+  EXPECT_EQ(verifyManifest(bad), "function 'decoder_block', result 0 "
+                                 "('out0'): has 2 dims but 1 exprs");
 }
 
 TEST(Manifest, DTypeHelpers) {
@@ -535,9 +575,9 @@ TEST(Manifest, DTypeHelpers) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The example of docs/artifact-format.md, "GPU functions".
+/// The first example of docs/artifact-format.md, "GPU functions".
 const char *const kGpuExample =
-    "tessera-manifest 1\n"
+    "tessera-manifest 2\n"
     "target sm_80\n"
     "function mm -\n"
     "arg arg0 bf16 s0x4096\n"
@@ -553,6 +593,32 @@ const char *const kGpuExample =
     "variant always\n"
     "launch tessera_mm_1 grid cdiv(4096,128) cdiv(s0,128) 1 block 256 1 1 "
     "smem 65536 params memref:arg0 memref:arg1 memref:result0\n"
+    "end\n";
+
+/// The second example of docs/artifact-format.md, "GPU functions": 4-D
+/// tensor maps, a condition on two sizes and buffers sized by an expression.
+const char *const kAttentionExample =
+    "tessera-manifest 2\n"
+    "target sm_90a\n"
+    "function attn -\n"
+    "arg arg0 bf16 s0x32xs1x128\n"
+    "arg arg1 bf16 s0x8xs2x128\n"
+    "arg arg2 bf16 s0x8xs2x128\n"
+    "result result0 bf16 s0x32xs1x128\n"
+    "buffer t0 f32 (max(min(cdiv(132,s0*32),16),1))xs0x32xs1x128\n"
+    "buffer t1 f32 (max(min(cdiv(132,s0*32),16),1))xs0x32xs1\n"
+    "variant s1 <= 16 and s2 >= 4096\n"
+    "launch tessera_attn_split grid cdiv(s1,64) 32*s0 "
+    "max(min(cdiv(132,s0*32),16),1) block 384 1 1 smem 196608 params "
+    "tmap:arg0:64x64x1x1:128 tmap:arg1:64x128x1x1:128 "
+    "tmap:arg2:64x128x1x1:128 memref:t0 memref:t1 i64:s2\n"
+    "launch tessera_attn_merge grid cdiv(s0*32*s1,128) 1 1 block 128 1 1 "
+    "smem 0 params memref:t0 memref:t1 memref:result0 "
+    "i32:max(min(cdiv(132,s0*32),16),1)\n"
+    "variant always\n"
+    "launch tessera_attn grid cdiv(s1,128) 32*s0 1 block 384 1 1 smem 196608 "
+    "params tmap:arg0:64x128x1x1:128 tmap:arg1:64x128x1x1:128 "
+    "tmap:arg2:64x128x1x1:128 memref:result0 i64:s2\n"
     "end\n";
 
 /// A GPU function built in memory that verifyManifest accepts.
@@ -630,6 +696,43 @@ TEST(GpuPlan, ParsesTheSpecExample) {
   EXPECT_EQ(verifyManifest(m), "");
 }
 
+TEST(GpuPlan, ParsesTheAttentionExample) {
+  Manifest m;
+  ASSERT_EQ(parseManifest(kAttentionExample, m), "");
+  ASSERT_EQ(verifyManifest(m), "");
+  EXPECT_EQ(printManifest(m), kAttentionExample);
+  const FunctionDesc &f = m.functions[0];
+  ASSERT_EQ(f.buffers.size(), 2u);
+  const ValueDesc &t0 = f.buffers[0];
+  EXPECT_EQ(t0.dims, (std::vector<int64_t>{-1, -1, 32, -1, 128}));
+  EXPECT_EQ(t0.symbols, (std::vector<int64_t>{-1, 0, -1, 1, -1}));
+  EXPECT_EQ(t0.exprs, (std::vector<std::string>{
+                          "max(min(cdiv(132,s0*32),16),1)", "", "", "", ""}));
+  EXPECT_EQ(f.buffers[1].exprs.size(), 4u);
+  EXPECT_TRUE(f.args[0].exprs.empty());
+  EXPECT_TRUE(f.results[0].exprs.empty());
+  ASSERT_EQ(f.variants.size(), 2u);
+  EXPECT_EQ(f.variants[0].condition, "s1 <= 16 and s2 >= 4096");
+  const std::vector<KernelParam> &params = f.variants[0].steps[0].launch.params;
+  ASSERT_EQ(params.size(), 6u);
+  EXPECT_EQ(params[0].kind, KernelParam::Kind::TensorMap);
+  EXPECT_EQ(params[0].value, "arg0");
+  EXPECT_EQ(params[0].box, (std::vector<int64_t>{64, 64, 1, 1}));
+  EXPECT_EQ(params[0].swizzle, 128);
+  EXPECT_EQ(params[1].box, (std::vector<int64_t>{64, 128, 1, 1}));
+  EXPECT_EQ(printKernelParam(params[1]), "tmap:arg1:64x128x1x1:128");
+}
+
+TEST(GpuPlan, Version1PlansStillLoad) {
+  std::string v1 = kGpuExample;
+  v1.replace(0, 18, "tessera-manifest 1");
+  Manifest m;
+  ASSERT_EQ(parseManifest(v1, m), "");
+  EXPECT_EQ(verifyManifest(m), "");
+  EXPECT_EQ(printManifest(m), kGpuExample);
+  EXPECT_TRUE(m.functions[0].buffers[0].exprs.empty());
+}
+
 TEST(GpuPlan, PrintRoundTrips) {
   Manifest m;
   ASSERT_EQ(parseManifest(kGpuExample, m), "");
@@ -638,7 +741,7 @@ TEST(GpuPlan, PrintRoundTrips) {
   Manifest built = gpuManifest();
   ASSERT_EQ(verifyManifest(built), "");
   std::string text = printManifest(built);
-  EXPECT_EQ(text, "tessera-manifest 1\n"
+  EXPECT_EQ(text, "tessera-manifest 2\n"
                   "target sm_90a\n"
                   "function f -\n"
                   "arg a f32 s0x8\n"
@@ -666,7 +769,9 @@ TEST(GpuPlan, PrintRoundTrips) {
   EXPECT_EQ(printManifest(back), printManifest(built));
 }
 
-TEST(GpuPlan, TensorMapParamsRoundTrip) {
+TEST(GpuPlan, Version1TensorMapsKeepTheirMeaning) {
+  // Version 1 writes the inner and outer box sizes; the others are 1, and
+  // every map is swizzled 128B.
   const std::string text =
       "tessera-manifest 1\n"
       "target sm_90a\n"
@@ -686,22 +791,131 @@ TEST(GpuPlan, TensorMapParamsRoundTrip) {
   ASSERT_EQ(params.size(), 5u);
   EXPECT_EQ(params[0].kind, KernelParam::Kind::TensorMap);
   EXPECT_EQ(params[0].value, "arg0");
-  EXPECT_EQ(params[0].box, (std::array<int64_t, 2>{64, 128}));
+  EXPECT_EQ(params[0].box, (std::vector<int64_t>{64, 128}));
+  EXPECT_EQ(params[0].swizzle, 128);
   EXPECT_EQ(params[1].kind, KernelParam::Kind::I32);
   EXPECT_EQ(params[2].value, "arg1");
-  EXPECT_EQ(params[2].box, (std::array<int64_t, 2>{128, 256}));
-  EXPECT_EQ(params[3].box, (std::array<int64_t, 2>{4, 1}));
+  EXPECT_EQ(params[2].box, (std::vector<int64_t>{128, 256, 1}));
+  EXPECT_EQ(params[2].swizzle, 128);
+  EXPECT_EQ(params[3].box, (std::vector<int64_t>{4, 1}));
   EXPECT_EQ(params[4].kind, KernelParam::Kind::Memref);
   EXPECT_EQ(verifyManifest(m), "");
+  // Printed as version 2, which means the same.
+  std::string printed = printManifest(m);
+  std::string expected = text;
+  expected.replace(0, 18, "tessera-manifest 2");
+  const std::pair<std::string, std::string> edits[] = {
+      {"arg0:64x128 ", "arg0:64x128:128 "},
+      {"arg1:128x256 ", "arg1:128x256x1:128 "},
+      {"result0:4x1 ", "result0:4x1:128 "}};
+  for (const auto &[from, to] : edits)
+    expected.replace(expected.find(from), from.size(), to);
+  EXPECT_EQ(printed, expected);
+  Manifest back;
+  ASSERT_EQ(parseManifest(printed, back), "");
+  EXPECT_EQ(printManifest(back), printed);
+}
+
+TEST(GpuPlan, TensorMapsOfRank1To5RoundTrip) {
+  const std::string text =
+      "tessera-manifest 2\n"
+      "target sm_90a\n"
+      "function f -\n"
+      "arg a1 bf16 s0\n"
+      "arg a2 bf16 s0x64\n"
+      "arg a3 f16 4xs0x64\n"
+      "arg a4 bf16 s1x8xs0x128\n"
+      "arg a5 i8 2x2x2xs0x256\n"
+      "result r f32 s0x4\n"
+      "variant always\n"
+      "launch k grid 1 1 1 block 128 1 1 smem 0 params tmap:a1:64:128 "
+      "tmap:a2:64x128:128 tmap:a3:16x8x1:32 tmap:a4:64x128x1x1:128 "
+      "tmap:a5:256x1x2x1x1:0 tmap:a2:32x8:64 tmap:r:4x4:0\n"
+      "end\n";
+  Manifest m;
+  ASSERT_EQ(parseManifest(text, m), "");
+  ASSERT_EQ(verifyManifest(m), "");
   EXPECT_EQ(printManifest(m), text);
+  const std::vector<KernelParam> &params =
+      m.functions[0].variants[0].steps[0].launch.params;
+  ASSERT_EQ(params.size(), 7u);
+  struct Expected {
+    const char *value;
+    std::vector<int64_t> box;
+    int64_t swizzle;
+  };
+  const Expected expected[] = {{"a1", {64}, 128},
+                               {"a2", {64, 128}, 128},
+                               {"a3", {16, 8, 1}, 32},
+                               {"a4", {64, 128, 1, 1}, 128},
+                               {"a5", {256, 1, 2, 1, 1}, 0},
+                               {"a2", {32, 8}, 64},
+                               {"r", {4, 4}, 0}};
+  for (size_t i = 0; i < params.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(params[i].kind, KernelParam::Kind::TensorMap);
+    EXPECT_EQ(params[i].value, expected[i].value);
+    EXPECT_EQ(params[i].box, expected[i].box);
+    EXPECT_EQ(params[i].swizzle, expected[i].swizzle);
+  }
+
+  // Built in memory: the swizzle defaults to 128 bytes.
+  Manifest built = gpuManifest();
+  KernelParam map;
+  map.kind = KernelParam::Kind::TensorMap;
+  map.value = "r";
+  map.box = {8, 16};
+  built.functions[0].variants[0].steps[1].launch.params.push_back(map);
+  ASSERT_EQ(verifyManifest(built), "");
+  std::string printed = printManifest(built);
+  EXPECT_NE(printed.find(" i32:min(s0,7) tmap:r:8x16:128\n"), std::string::npos)
+      << printed;
+  Manifest back;
+  ASSERT_EQ(parseManifest(printed, back), "");
+  EXPECT_EQ(printManifest(back), printed);
+}
+
+TEST(GpuPlan, ConditionsAndExpressionSizesRoundTrip) {
+  const std::string text =
+      "tessera-manifest 2\n"
+      "target sm_80\n"
+      "function f -\n"
+      "arg a f32 s0xs1\n"
+      "result r f32 s0\n"
+      "buffer t0 f32 (max(min(cdiv(132,s0*8),16),1))xs0x32xs1x128\n"
+      "buffer t1 i32 (s0)\n"
+      "buffer t2 f32 4x(cdiv(s1,64)*2+1)x(max(s0,s1))\n"
+      "variant s0 <= 4 and s1 >= 8\n"
+      "memset t0\n"
+      "variant s0 == 1 and max(s0,s1) < 1024 and cdiv(s1,2)*2 == s1\n"
+      "memset t1\n"
+      "variant always\n"
+      "memset t2\n"
+      "end\n";
+  Manifest m;
+  ASSERT_EQ(parseManifest(text, m), "");
+  ASSERT_EQ(verifyManifest(m), "");
+  EXPECT_EQ(printManifest(m), text);
+  const FunctionDesc &f = m.functions[0];
+  EXPECT_EQ(f.buffers[1].dims, (std::vector<int64_t>{-1}));
+  EXPECT_EQ(f.buffers[1].symbols, (std::vector<int64_t>{-1}));
+  EXPECT_EQ(f.buffers[1].exprs, (std::vector<std::string>{"s0"}));
+  EXPECT_EQ(f.buffers[2].dims, (std::vector<int64_t>{4, -1, -1}));
+  EXPECT_EQ(f.buffers[2].exprs,
+            (std::vector<std::string>{"", "cdiv(s1,64)*2+1", "max(s0,s1)"}));
+  EXPECT_EQ(f.variants[1].condition,
+            "s0 == 1 and max(s0,s1) < 1024 and cdiv(s1,2)*2 == s1");
 
   // Built in memory.
   Manifest built = gpuManifest();
-  built.functions[0].variants[0].steps[1].launch.params.push_back(
-      {KernelParam::Kind::TensorMap, "r", {8, 16}});
+  ValueDesc t1 = {"t1", DType::F16, {-1, 16}, {-1, -1}, {"s0*2", ""}};
+  built.functions[0].buffers.push_back(t1);
+  built.functions[0].variants[0].condition = "s0*8 < 1024 and s0 > 2";
   ASSERT_EQ(verifyManifest(built), "");
   std::string printed = printManifest(built);
-  EXPECT_NE(printed.find(" i32:min(s0,7) tmap:r:8x16\n"), std::string::npos)
+  EXPECT_NE(printed.find("\nbuffer t1 f16 (s0*2)x16\nvariant s0*8 < 1024 "
+                         "and s0 > 2\n"),
+            std::string::npos)
       << printed;
   Manifest back;
   ASSERT_EQ(parseManifest(printed, back), "");
@@ -709,8 +923,8 @@ TEST(GpuPlan, TensorMapParamsRoundTrip) {
 }
 
 TEST(GpuPlan, SyntaxErrorsNameTheLine) {
-  const std::string gpu = "tessera-manifest 1\ntarget sm_80\n";
-  const std::string cpu = "tessera-manifest 1\ntarget cpu\n";
+  const std::string gpu = "tessera-manifest 2\ntarget sm_80\n";
+  const std::string cpu = "tessera-manifest 2\ntarget cpu\n";
   // A function with one 2-D argument binding s0, and a result.
   const std::string fn = gpu + "function f -\narg a f32 s0x4\nresult r f32 "
                                "s0x4\n";
@@ -763,7 +977,7 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
       {fn + "buffer t0 f32 ?x4\nvariant always\nend\n",
        "manifest line 6: buffer 't0': dimension 0 is '?', but the runtime "
        "allocates this value: its sizes must be numbers or symbols bound by "
-       "the arguments"},
+       "the arguments (or, for buffers, expressions of them)"},
       {fn + "buffer t0 f32 4xs1\nvariant always\nend\n",
        "manifest line 6: buffer 't0': dimension 1 is s1, which no argument "
        "binds"},
@@ -785,6 +999,27 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
              "always\nend\n",
        "manifest line 5: duplicate value name 't0' in function 'f' (a result "
        "has it"},
+      // Buffers sized by expressions.
+      {fn + "buffer t0 f32 (s1+1)\nvariant always\nend\n",
+       "manifest line 6: buffer 't0': dimension 0 '(s1+1)': symbol s1 in "
+       "'s1+1' is not bound by an argument"},
+      {fn + "buffer t0 f32 4x(max(s0,s7))\nvariant always\nend\n",
+       "manifest line 6: buffer 't0': dimension 1 '(max(s0,s7))': symbol s7 "
+       "in 'max(s0,s7)' is not bound by an argument"},
+      {fn + "buffer t0 f32 (s0+)\nvariant always\nend\n",
+       "manifest line 6: buffer 't0': dimension 0 '(s0+)': 's0+' ends early"},
+      {fn + "buffer t0 f32 4x(s0\nvariant always\nend\n",
+       "manifest line 6: bad dims '4x(s0' of 't0': unbalanced parentheses"},
+      {fn + "buffer t0 f32 s0)x(4\nvariant always\nend\n",
+       "manifest line 6: bad dims 's0)x(4' of 't0': unbalanced parentheses"},
+      {fn + "buffer t0 f32 4x()\nvariant always\nend\n",
+       "manifest line 6: bad dims '4x()' of 't0': size 1 is '()' (expected a "
+       "number, '?', 's<N>' or '(<expr>)'"},
+      {fn + "buffer t0 f32 (s0)+(s0)\nvariant always\nend\n",
+       "manifest line 6: bad dims '(s0)+(s0)' of 't0': size 0 is "
+       "'(s0)+(s0)'"},
+      {fn + "buffer t0 f32 (s0)4\nvariant always\nend\n",
+       "manifest line 6: bad dims '(s0)4' of 't0': size 0 is '(s0)4'"},
       // Variants.
       {fn + "end\n", "manifest line 6: GPU function 'f' has no 'variant' (its "
                      "plan needs at least 'variant always')"},
@@ -796,13 +1031,13 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "'f' (line 6), which would never run"},
       {fn + "variant\nend\n",
        "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
-       "got 0 operands"},
+       "alone or joined by 'and', got 0 operands"},
       {fn + "variant s0 <\nend\n",
        "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
-       "got 2 operands"},
+       "alone or joined by 'and', got 2 operands"},
       {fn + "variant sometimes\nend\n",
        "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
-       "got 'sometimes'"},
+       "alone or joined by 'and', got 'sometimes'"},
       {fn + "variant s0 <> 4\nvariant always\nend\n",
        "manifest line 6: condition 's0 <> 4': unknown comparison '<>' "
        "(expected <=, <, >=, > or ==)"},
@@ -812,6 +1047,28 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
       {fn + "variant s1 == 4\nvariant always\nend\n",
        "manifest line 6: condition 's1 == 4': symbol s1 is not bound by an "
        "argument"},
+      // Conjunctions.
+      {fn + "variant s0 <= 4 and\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4 and' ends early (expected '<expr> "
+       "<op> <expr>' after 'and')"},
+      {fn + "variant s0 <= 4 and s0\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4 and s0' ends early"},
+      {fn + "variant s0 <= 4 and s0 >\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4 and s0 >' ends early"},
+      {fn + "variant s0 <= 4 or s0 > 1\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4 or s0 > 1': expected 'and' after "
+       "'s0 <= 4', got 'or'"},
+      {fn + "variant s0 <= 4 and s0 > 1 s0\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4 and s0 > 1 s0': expected 'and' "
+       "after 's0 > 1', got 's0'"},
+      {fn + "variant s0 <= 4 and s0 <> 1\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4 and s0 <> 1': unknown comparison "
+       "'<>' (expected <=, <, >=, > or ==)"},
+      {fn + "variant s0 <= 4 and s1 > 1\nvariant always\nend\n",
+       "manifest line 6: condition 's0 <= 4 and s1 > 1': symbol s1 is not "
+       "bound by an argument"},
+      {fn + "variant s0 <= 4 and  s0 > 1\nvariant always\nend\n",
+       "manifest line 6: tokens must be separated by single spaces"},
       // Memset.
       {fn + "memset r\nvariant always\nend\n",
        "manifest line 6: 'memset' before the first 'variant' of function 'f'"},
@@ -850,20 +1107,30 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "manifest line 7: launch 'k': smem '-1' is not a number"},
       {fn + "variant always\n" + launchHead + "params f32:s0\nend\n",
        "manifest line 7: launch 'k': param 'f32:s0' (expected "
-       "memref:<value>, tmap:<value>:<inner>x<outer>, i64:<expr> or "
+       "memref:<value>, tmap:<value>:<box>:<swizzle>, i64:<expr> or "
        "i32:<expr>)"},
       {fn + "variant always\n" + launchHead + "params tmap:a\nend\n",
        "manifest line 7: launch 'k': param 'tmap:a' (expected "
-       "tmap:<value>:<inner>x<outer>, the box sizes numbers)"},
-      {fn + "variant always\n" + launchHead + "params tmap:a:32\nend\n",
-       "manifest line 7: launch 'k': param 'tmap:a:32' (expected "
-       "tmap:<value>:<inner>x<outer>"},
-      {fn + "variant always\n" + launchHead + "params tmap:a:32x\nend\n",
-       "manifest line 7: launch 'k': param 'tmap:a:32x' (expected "
-       "tmap:<value>:<inner>x<outer>"},
-      {fn + "variant always\n" + launchHead + "params tmap:a:32x-8\nend\n",
-       "manifest line 7: launch 'k': param 'tmap:a:32x-8' (expected "
-       "tmap:<value>:<inner>x<outer>"},
+       "tmap:<value>:<b0>x<b1>...:<swizzle>, the box sizes (innermost first) "
+       "and the swizzle numbers)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x8' (expected "
+       "tmap:<value>:<b0>x<b1>...:<swizzle>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x:128\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x:128' (expected "
+       "tmap:<value>:<b0>x<b1>...:<swizzle>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x-8:128\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x-8:128' (expected "
+       "tmap:<value>:<b0>x<b1>...:<swizzle>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8:\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x8:' (expected "
+       "tmap:<value>:<b0>x<b1>...:<swizzle>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8:128:0\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x8:128:0' (expected "
+       "tmap:<value>:<b0>x<b1>...:<swizzle>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8:-32\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x8:-32' (expected "
+       "tmap:<value>:<b0>x<b1>...:<swizzle>"},
       // Launch checks.
       {fn + "variant always\nlaunch 9k grid 1 1 1 block 1 1 1 smem 0 "
             "params\nend\n",
@@ -901,41 +1168,141 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "manifest line 7: launch 'k': param 1 'i32:s2': symbol s2 in 's2' is "
        "not bound by an argument"},
       // Tensor maps (`a` is f32 s0x4).
+      {fn + "variant always\n" + launchHead + "params tmap:q:32x8:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:q:32x8:128' names no "
+       "argument, result or buffer"},
+      {gpu + "function f -\narg v f32 scalar\nresult r f32 4\nvariant "
+             "always\n" +
+           launchHead + "params memref:r tmap:v:4:128\nend\n",
+       "manifest line 7: launch 'k': param 1 'tmap:v:4:128': 'v' has rank 0 "
+       "(a tensor map takes rank 1 to 5)"},
+      {gpu + "function f -\narg v f32 2x2x2x2x2xs0\nresult r f32 4\nvariant "
+             "always\n" +
+           launchHead + "params tmap:v:4x1x1x1x1x1:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:v:4x1x1x1x1x1:128': 'v' "
+       "has rank 6 (a tensor map takes rank 1 to 5)"},
+      {gpu + "function f -\narg v f64 s0x8\nresult r f32 4\nvariant "
+             "always\n" +
+           launchHead + "params tmap:v:16x8:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:v:16x8:128': 'v' is f64 (a "
+       "tensor map takes bf16, f16, f32, f8e4m3fn, f8e5m2 or i8)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:32:128': the box has 1 "
+       "size, but 'a' has rank 2 (one size per dimension, innermost first)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8x1:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:32x8x1:128': the box has "
+       "3 sizes, but 'a' has rank 2 (one size per dimension, innermost "
+       "first)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:0x8:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:0x8:128': box size 0 of "
+       "dimension 0 (innermost first) is outside [1, 256]"},
+      {fn + "variant always\n" + launchHead + "params tmap:r:32x257:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:r:32x257:128': box size "
+       "257 of dimension 1 (innermost first) is outside [1, 256]"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:8x8:48\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:8x8:48': swizzle 48 is "
+       "not 0, 32, 64 or 128 (bytes)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:8x8:256\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:8x8:256': swizzle 256 is "
+       "not 0, 32, 64 or 128 (bytes)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:64x8:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:64x8:128': the inner box "
+       "size 64 spans 256 bytes of f32 (TMA with 128-byte swizzling needs a "
+       "multiple of 16 bytes, at most 128)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:16x8:32\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:16x8:32': the inner box "
+       "size 16 spans 64 bytes of f32 (TMA with 32-byte swizzling needs a "
+       "multiple of 16 bytes, at most 32)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8:64\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:32x8:64': the inner box "
+       "size 32 spans 128 bytes of f32 (TMA with 64-byte swizzling needs a "
+       "multiple of 16 bytes, at most 64)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:6x8:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:6x8:128': the inner box "
+       "size 6 spans 24 bytes of f32 (TMA with 128-byte swizzling"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:6x8:0\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:a:6x8:0': the inner box "
+       "size 6 spans 24 bytes of f32 (TMA needs a multiple of 16 bytes)"},
+      {gpu + "function f -\narg v i8 s0x256\nresult r f32 4\nvariant "
+             "always\n" +
+           launchHead + "params tmap:v:256x1:128\nend\n",
+       "manifest line 7: launch 'k': param 0 'tmap:v:256x1:128': the inner "
+       "box size 256 spans 256 bytes of i8"},
+  };
+  for (const Case &c : cases) {
+    std::string error = parseError(c.text);
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "manifest:\n"
+        << c.text << "\nerror: " << error << "\nexpected: " << c.message;
+  }
+}
+
+TEST(GpuPlan, Version1SyntaxErrors) {
+  const std::string gpu = "tessera-manifest 1\ntarget sm_80\n";
+  const std::string fn = gpu + "function f -\narg a f32 s0x4\nresult r f32 "
+                               "s0x4\n";
+  const std::string launchHead = "launch k grid 1 1 1 block 1 1 1 smem 0 ";
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const Case cases[] = {
+      // Tensor maps have a box of two sizes and no swizzle.
+      {fn + "variant always\n" + launchHead + "params f32:s0\nend\n",
+       "manifest line 7: launch 'k': param 'f32:s0' (expected "
+       "memref:<value>, tmap:<value>:<inner>x<outer>, i64:<expr> or "
+       "i32:<expr>)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a' (expected "
+       "tmap:<value>:<inner>x<outer>, the box sizes numbers)"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32' (expected "
+       "tmap:<value>:<inner>x<outer>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x' (expected "
+       "tmap:<value>:<inner>x<outer>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x-8\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x-8' (expected "
+       "tmap:<value>:<inner>x<outer>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8x1\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x8x1' (expected "
+       "tmap:<value>:<inner>x<outer>"},
+      {fn + "variant always\n" + launchHead + "params tmap:a:32x8:128\nend\n",
+       "manifest line 7: launch 'k': param 'tmap:a:32x8:128' (expected "
+       "tmap:<value>:<inner>x<outer>"},
+      // ... of values of rank 2 or 3; messages quote the line's text.
       {fn + "variant always\n" + launchHead + "params tmap:q:32x8\nend\n",
        "manifest line 7: launch 'k': param 0 'tmap:q:32x8' names no "
        "argument, result or buffer"},
       {gpu + "function f -\narg v f32 s0\nresult r f32 s0\nvariant always\n" +
            launchHead + "params memref:r tmap:v:32x8\nend\n",
        "manifest line 7: launch 'k': param 1 'tmap:v:32x8': 'v' has rank 1 "
-       "(a tensor map takes rank 2 or 3)"},
+       "(a version-1 tensor map takes rank 2 or 3)"},
       {gpu + "function f -\narg v f32 2x2x2x2\nresult r f32 4\nvariant "
              "always\n" +
            launchHead + "params tmap:v:32x8\nend\n",
        "manifest line 7: launch 'k': param 0 'tmap:v:32x8': 'v' has rank 4 "
-       "(a tensor map takes rank 2 or 3)"},
-      {gpu + "function f -\narg v f64 s0x8\nresult r f32 4\nvariant "
-             "always\n" +
-           launchHead + "params tmap:v:16x8\nend\n",
-       "manifest line 7: launch 'k': param 0 'tmap:v:16x8': 'v' is f64 (a "
-       "tensor map takes bf16, f16, f32, f8e4m3fn, f8e5m2 or i8)"},
+       "(a version-1 tensor map takes rank 2 or 3)"},
       {fn + "variant always\n" + launchHead + "params tmap:a:0x8\nend\n",
-       "manifest line 7: launch 'k': param 0 'tmap:a:0x8': box inner size 0 "
-       "is outside [1, 256]"},
+       "manifest line 7: launch 'k': param 0 'tmap:a:0x8': box size 0 of "
+       "dimension 0 (innermost first) is outside [1, 256]"},
       {fn + "variant always\n" + launchHead + "params tmap:r:32x257\nend\n",
-       "manifest line 7: launch 'k': param 0 'tmap:r:32x257': box outer size "
-       "257 is outside [1, 256]"},
+       "manifest line 7: launch 'k': param 0 'tmap:r:32x257': box size 257 of "
+       "dimension 1 (innermost first) is outside [1, 256]"},
       {fn + "variant always\n" + launchHead + "params tmap:a:64x8\nend\n",
        "manifest line 7: launch 'k': param 0 'tmap:a:64x8': the inner box "
        "size 64 spans 256 bytes of f32 (TMA with 128-byte swizzling needs a "
        "multiple of 16 bytes, at most 128)"},
-      {fn + "variant always\n" + launchHead + "params tmap:a:6x8\nend\n",
-       "manifest line 7: launch 'k': param 0 'tmap:a:6x8': the inner box "
-       "size 6 spans 24 bytes of f32"},
-      {gpu + "function f -\narg v i8 s0x256\nresult r f32 4\nvariant "
-             "always\n" +
-           launchHead + "params tmap:v:256x1\nend\n",
-       "manifest line 7: launch 'k': param 0 'tmap:v:256x1': the inner box "
-       "size 256 spans 256 bytes of i8"},
+      // No conjunctions, no expression sizes.
+      {fn + "variant s0 <= 4 and s0 > 1\nvariant always\nend\n",
+       "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
+       "got 7 operands (conditions joined by 'and' need manifest version 2)"},
+      {fn + "variant s0 <\nvariant always\nend\n",
+       "manifest line 6: 'variant' expects 'always' or '<expr> <op> <expr>', "
+       "got 2 operands"},
+      {fn + "buffer t0 f32 (s0*2)\nvariant always\nend\n",
+       "manifest line 6: buffer 't0': dimension 0 is the expression '(s0*2)' "
+       "(expression sizes need manifest version 2)"},
   };
   for (const Case &c : cases) {
     std::string error = parseError(c.text);
@@ -976,7 +1343,32 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
       {[](Manifest &m) { m.functions[0].results[0].symbols[0] = -1; },
        "function 'f', result 0 ('r'): dimension 0 is '?', but the runtime "
        "allocates this value: its sizes must be numbers or symbols bound by "
-       "the arguments"},
+       "the arguments (or, for buffers, expressions of them)"},
+      {[](Manifest &m) {
+         m.functions[0].results[0].symbols[0] = -1;
+         m.functions[0].results[0].exprs = {"s0", ""};
+       },
+       "function 'f', result 0 ('r'): dimension 0 is the expression '(s0)', "
+       "but only buffers have expression sizes"},
+      {[](Manifest &m) {
+         m.functions[0].buffers[0].symbols[0] = -1;
+         m.functions[0].buffers[0].exprs = {"s0*2+s3"};
+       },
+       "function 'f', buffer 0 ('t0'): dimension 0 '(s0*2+s3)': symbol s3 in "
+       "'s0*2+s3' is not bound by an argument"},
+      {[](Manifest &m) {
+         m.functions[0].buffers[0].symbols[0] = -1;
+         m.functions[0].buffers[0].exprs = {"s0)x(s0"};
+       },
+       "function 'f', buffer 0 ('t0'): dimension 0 '(s0)x(s0)': unexpected "
+       "')' at column 3 of 's0)x(s0' (expected '+', '*' or the end)"},
+      {[](Manifest &m) { m.functions[0].buffers[0].exprs = {"s0"}; },
+       "function 'f', buffer 0 ('t0'): dimension 0 is the expression '(s0)' "
+       "and has size -1 and symbol 0 (both must be -1)"},
+      {[](Manifest &m) {
+         m.functions[0].buffers[0].exprs = {"s0", "s0"};
+       },
+       "function 'f', buffer 0 ('t0'): has 1 dims but 2 exprs"},
       {[](Manifest &m) { m.functions[0].results[0].name = "a"; },
        "function 'f': arg 0 and result 0 are both named 'a' (the values of a "
        "GPU function need distinct names)"},
@@ -995,6 +1387,14 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
       {[](Manifest &m) { m.functions[0].variants[0].condition = "s0<4"; },
        "function 'f', variant 0: condition 's0<4' is not '<expr> <op> "
        "<expr>' with single spaces"},
+      {[](Manifest &m) { m.functions[0].variants[0].condition = "s0 < 4 and"; },
+       "function 'f', variant 0: condition 's0 < 4 and' ends early (expected "
+       "'<expr> <op> <expr>' after 'and')"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].condition = "s0 < 4 and s2 > 1";
+       },
+       "function 'f', variant 0: condition 's0 < 4 and s2 > 1': symbol s2 is "
+       "not bound by an argument"},
       {[](Manifest &m) { m.functions[0].variants[0].condition = "s0  < 4"; },
        "function 'f', variant 0: condition 's0  < 4' is not '<expr> <op> "
        "<expr>' with single spaces"},
@@ -1061,13 +1461,35 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
              KernelParam::Kind::TensorMap, "t0", {8, 8}};
        },
        "function 'f', variant 0, step 1: launch 'k_small': param 1 "
-       "'tmap:t0:8x8': 't0' has rank 1 (a tensor map takes rank 2 or 3)"},
+       "'tmap:t0:8x8:128': the box has 2 sizes, but 't0' has rank 1 (one "
+       "size per dimension, innermost first)"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[1] = {
+             KernelParam::Kind::TensorMap, "t0", {}};
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 1 "
+       "'tmap:t0::128': the box has 0 sizes, but 't0' has rank 1 (one size "
+       "per dimension, innermost first)"},
       {[](Manifest &m) {
          m.functions[0].variants[0].steps[1].launch.params[2] = {
              KernelParam::Kind::TensorMap, "r", {-8, 8}};
        },
        "function 'f', variant 0, step 1: launch 'k_small': param 2 "
-       "'tmap:r:-8x8': box inner size -8 is outside [1, 256]"},
+       "'tmap:r:-8x8:128': box size -8 of dimension 0 (innermost first) is "
+       "outside [1, 256]"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[2] = {
+             KernelParam::Kind::TensorMap, "r", {8, 8}, 16};
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 2 "
+       "'tmap:r:8x8:16': swizzle 16 is not 0, 32, 64 or 128 (bytes)"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params[2] = {
+             KernelParam::Kind::TensorMap, "r", {16, 8}, 32};
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 2 "
+       "'tmap:r:16x8:32': the inner box size 16 spans 64 bytes of f32 (TMA "
+       "with 32-byte swizzling needs a multiple of 16 bytes, at most 32)"},
       {[](Manifest &m) {
          m.functions[0].variants[0].steps[1].launch.params[0].kind =
              static_cast<KernelParam::Kind>(7);
@@ -1238,6 +1660,12 @@ TEST(PlanCondition, ParsesAndEvaluates) {
       {"s0 > 9", true},     {"s0 > 10", false},  {"s0 == 10", true},
       {"s0 == 11", false},  {"cdiv(s0,4) == 3", true},
       {"s0*s1 > s0+s1", true},
+      // Conjunctions hold when every comparison does.
+      {"s0 <= 10 and s1 == 3", true},
+      {"s0 <= 10 and s1 == 4", false},
+      {"s0 < 10 and s1 == 3", false},
+      {"s0 > 1 and s1 > 1 and s0*s1 == 30", true},
+      {"s0 > 1 and s1 > 1 and s0*s1 == 31", false},
   };
   for (const Case &c : cases) {
     Condition condition;
@@ -1254,8 +1682,20 @@ TEST(PlanCondition, ParsesAndEvaluates) {
   EXPECT_EQ(parseCondition("s0<=1", condition),
             "condition 's0<=1' is not '<expr> <op> <expr>' with single spaces");
   EXPECT_EQ(parseCondition("s0 <= 1 <= 2", condition),
-            "condition 's0 <= 1 <= 2' is not '<expr> <op> <expr>' with single "
-            "spaces");
+            "condition 's0 <= 1 <= 2': expected 'and' after 's0 <= 1', got "
+            "'<='");
+  EXPECT_EQ(parseCondition("s0 <= 4 and", condition),
+            "condition 's0 <= 4 and' ends early (expected '<expr> <op> "
+            "<expr>' after 'and')");
+  EXPECT_EQ(parseCondition("s0 <= 4 and s1 <", condition),
+            "condition 's0 <= 4 and s1 <' ends early (expected '<expr> <op> "
+            "<expr>' after 'and')");
+  EXPECT_EQ(parseCondition("s0 <= 4 and s1 < x", condition),
+            "condition 's0 <= 4 and s1 < x': unknown name 'x' at column 1 of "
+            "'x' (expected a symbol sN, cdiv, min or max)");
+  EXPECT_EQ(parseCondition("s0 <= 4 and s1 < 2 ", condition),
+            "condition 's0 <= 4 and s1 < 2 ' is not '<expr> <op> <expr>' with "
+            "single spaces");
   EXPECT_EQ(parseCondition("", condition),
             "condition '' is not '<expr> <op> <expr>' with single spaces");
   EXPECT_EQ(parseCondition("s0* <= 1", condition),
@@ -1271,4 +1711,25 @@ TEST(PlanCondition, ParsesAndEvaluates) {
   ASSERT_EQ(parseCondition("1 > s5", condition), "");
   EXPECT_EQ(evaluateCondition(condition, {}, holds),
             "symbol s5 of 's5' is not bound");
+
+  // Terms are evaluated in order up to the first that does not hold.
+  ASSERT_EQ(parseCondition("s0 > 4 and s1 < 8 and s2 == 1", condition), "");
+  ASSERT_EQ(condition.terms.size(), 3u);
+  EXPECT_EQ(condition.terms[0].lhs.text, "s0");
+  EXPECT_EQ(condition.terms[0].op, Comparison::Op::GT);
+  EXPECT_EQ(condition.terms[1].op, Comparison::Op::LT);
+  EXPECT_EQ(condition.terms[2].op, Comparison::Op::EQ);
+  EXPECT_EQ(condition.terms[2].rhs.text, "1");
+  holds = true;
+  EXPECT_EQ(evaluateCondition(condition, {{0, 1}}, holds), "");
+  EXPECT_FALSE(holds);
+  EXPECT_EQ(evaluateCondition(condition, {{0, 5}, {1, 2}}, holds),
+            "symbol s2 of 's2' is not bound");
+  EXPECT_EQ(evaluateCondition(condition, {{0, 5}, {1, 2}, {2, 1}}, holds), "");
+  EXPECT_TRUE(holds);
+  ASSERT_EQ(parseCondition("s0 < 2 and s0*s0 > 1", condition), "");
+  EXPECT_EQ(evaluateCondition(condition, {{0, int64_t(1) << 40}}, holds), "");
+  EXPECT_FALSE(holds);
+  EXPECT_EQ(evaluateCondition(Condition(), {}, holds), "");
+  EXPECT_TRUE(holds);
 }

@@ -34,7 +34,9 @@
 using namespace tessera::artifact;
 
 namespace {
-/// The plans of the tests, over the kernels of gpu_kernels.ptx.
+/// The plans of the tests, over the kernels of gpu_kernels.ptx. Version 1,
+/// which the runtime still reads; its messages quote kernel parameters as
+/// version 2 writes them ("tmap:a:64x128:128" for "tmap:a:64x128").
 const char *const kManifest = R"(tessera-manifest 1
 target sm_80
 function add_one -
@@ -155,6 +157,87 @@ launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:32x16 memref
 end
 )";
 
+/// Plans of version 2: tensor maps of rank 1 to 5 and their swizzles,
+/// conditions on several sizes, buffers sized by expressions.
+const char *const kManifestV2 = R"(tessera-manifest 2
+target sm_80
+function tensor_map_rank4 -
+arg a bf16 s0xs1xs2xs3
+result bytes i64 17
+variant always
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:64x128x1x1:128 memref:bytes i64:s3
+end
+function tensor_map_rank1 -
+arg v f16 s0
+result bytes i64 17
+variant always
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:v:64:128 memref:bytes i64:s0
+end
+function tensor_map_swizzles -
+arg a f32 s0xs1
+arg which i8 s2
+result bytes i64 17
+variant s2 == 1
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:8x4:32 memref:bytes i64:32
+variant s2 == 2
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:16x4:64 memref:bytes i64:64
+variant s2 == 3
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:64x2:0 memref:bytes i64:0
+variant always
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:32x2:128 memref:bytes i64:128
+end
+function tensor_map_rank4_rows -
+arg a bf16 s0xs1xs2xs3
+result bytes i64 17
+variant always
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:a:8x8x2x1:128 memref:bytes i64:0
+end
+function split_kv -
+arg q f32 s0xs1
+result d i64 8
+buffer t0 f32 (max(min(cdiv(132,s0*8),16),1))xs1
+buffer t1 f32 (max(min(cdiv(132,s0*8),16),1)*s1+1)
+variant s0 <= 4 and s1 >= 8
+launch fill grid cdiv(max(min(cdiv(132,s0*8),16),1)*s1+1,64) 1 1 block 64 1 1 smem 0 params memref:t1 i32:1 i64:max(min(cdiv(132,s0*8),16),1)*s1+1
+launch describe grid 1 1 1 block 1 1 1 smem 0 params memref:t0 memref:d i32:1 i64:max(min(cdiv(132,s0*8),16),1)
+variant s0 <= 4
+launch describe grid 1 1 1 block 1 1 1 smem 0 params memref:t0 memref:d i32:2 i64:0
+variant always
+launch describe grid 1 1 1 block 1 1 1 smem 0 params memref:t0 memref:d i32:3 i64:0
+end
+function condition_terms -
+arg x f32 s0
+result z f32 4
+variant s0 > 100000 and s0*s0*s0*s0 > 1
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:1 i64:4
+variant s0 >= 1 and s0*s0*s0*s0 > 1
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:2 i64:4
+variant always
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:3 i64:4
+end
+function buffer_overflow -
+arg x f32 s0
+result z f32 4
+buffer t0 f32 4x(s0*s0*s0*s0)
+variant always
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:0 i64:4
+end
+function buffer_division -
+arg x f32 s0
+result z f32 4
+buffer t0 f32 (cdiv(64,s0))
+variant always
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:0 i64:4
+end
+function buffer_too_big -
+arg x f32 s0
+result z f32 4
+buffer t0 f32 (s0*s0)x(s0*s0)
+variant always
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:0 i64:4
+end
+)";
+
 const std::string &kernelsPtx() {
   static const std::string text = [] {
     std::ifstream in(TESSERA_TEST_PTX, std::ios::binary);
@@ -262,9 +345,11 @@ std::vector<int64_t> dimsOf(tessera_tensor_t t) {
 /// Tests on the module of kManifest.
 class GpuModuleTest : public ::testing::Test {
 protected:
+  virtual const char *manifest() const { return kManifest; }
+
   void SetUp() override {
     ASSERT_FALSE(kernelsPtx().empty()) << "cannot read " << TESSERA_TEST_PTX;
-    module = load(makeGpuArtifact(kManifest, kernelsPtx()));
+    module = load(makeGpuArtifact(manifest(), kernelsPtx()));
     ASSERT_NE(module, nullptr);
   }
 
@@ -299,7 +384,22 @@ protected:
     return o;
   }
 
+  /// Invokes `function`, whose one tensor map is of argument 0 and whose
+  /// kernel is tensor_map_bytes, with the fake driver's `encodes` hook:
+  /// returns the map the encoder produced (once) after checking that the
+  /// kernel received its 128 bytes, then the parameter `marker` after them.
+  FakeTensorMap encodedMap(size_t (*encodes)(FakeTensorMap *),
+                           const char *function,
+                           const std::vector<tessera_tensor_t> &args,
+                           int64_t marker);
+
   ModulePtr module;
+};
+
+/// Tests on the module of kManifestV2.
+class GpuModuleV2Test : public GpuModuleTest {
+protected:
+  const char *manifest() const override { return kManifestV2; }
 };
 
 /// The entry point `name` of the loaded CUDA driver, or null (no driver
@@ -325,6 +425,13 @@ size_t (*fakeLiveAllocations())() {
 size_t (*fakeTensorMaps())(FakeTensorMap *) {
   return reinterpret_cast<size_t (*)(FakeTensorMap *)>(
       driverSymbol("fake_cuda_tensor_maps"));
+}
+
+/// The device allocations of the fake driver (fake_cuda.h), or null when
+/// the real one (or none) is loaded.
+size_t (*fakeAllocations())(size_t, size_t *, size_t) {
+  return reinterpret_cast<size_t (*)(size_t, size_t *, size_t)>(
+      driverSymbol("fake_cuda_allocations"));
 }
 
 #define REQUIRE_CUDA()                                                         \
@@ -470,14 +577,14 @@ TEST_F(GpuModuleTest, TensorMapRowsAreCheckedBeforeDeviceWork) {
   expectError(invoke("tensor_map_rank2", {a.get()}, results),
               TESSERA_STATUS_INVALID_ARGUMENT,
               "function 'tensor_map_rank2': launch 'tensor_map_bytes': param "
-              "0 'tmap:a:64x128': the rows of the tensor are 14 bytes (7 bf16 "
-              "elements), not a multiple of 16 (TMA reads rows in 16-byte "
-              "units)");
+              "0 'tmap:a:64x128:128': the rows of the tensor are 14 bytes (7 "
+              "bf16 elements), not a multiple of 16 (TMA reads rows in "
+              "16-byte units)");
   TensorPtr b = fakeDevice(TESSERA_DTYPE_F16, {2, 3, 12});
   expectError(invoke("tensor_map_rank3", {b.get()}, results),
               TESSERA_STATUS_INVALID_ARGUMENT,
-              "param 0 'tmap:a:32x16': the rows of the tensor are 24 bytes (12 "
-              "f16 elements)");
+              "param 0 'tmap:a:32x16x1:128': the rows of the tensor are 24 "
+              "bytes (12 f16 elements)");
 }
 
 TEST_F(GpuModuleTest, WithoutCudaInvokeIsUnavailable) {
@@ -779,8 +886,8 @@ TEST_F(GpuModuleTest, AMisalignedTensorMapIsAnError) {
   expectError(invoke("tensor_map_rank2", {view}, results),
               TESSERA_STATUS_INVALID_ARGUMENT,
               std::string("function 'tensor_map_rank2': launch "
-                          "'tensor_map_bytes': param 0 'tmap:a:64x128': the "
-                          "device address ") +
+                          "'tensor_map_bytes': param 0 'tmap:a:64x128:128': "
+                          "the device address ") +
                   address +
                   " is not a multiple of 16 (TMA needs 16-byte aligned "
                   "tensors)");
@@ -794,7 +901,7 @@ TEST_F(GpuModuleTest, AFailingTensorMapEncodeIsAStatus) {
   expectError(invoke("tensor_map_rank2", {a.get()}, results),
               TESSERA_STATUS_INTERNAL,
               "function 'tensor_map_rank2': launch 'tensor_map_bytes': param 0 "
-              "'tmap:a:64x128': cuTensorMapEncodeTiled: "
+              "'tmap:a:64x128:128': cuTensorMapEncodeTiled: "
               "CUDA_ERROR_INVALID_VALUE");
 }
 
@@ -808,8 +915,8 @@ TEST_F(GpuModuleTest, WithoutTheEncoderTensorMapLaunchesFail) {
   expectError(invoke("tensor_map_rank2", {a.get()}, results),
               TESSERA_STATUS_UNAVAILABLE,
               "function 'tensor_map_rank2': launch 'tensor_map_bytes': param 0 "
-              "'tmap:a:64x128': the CUDA driver lacks cuTensorMapEncodeTiled "
-              "(tensor maps need CUDA 12.0 or later)");
+              "'tmap:a:64x128:128': the CUDA driver lacks "
+              "cuTensorMapEncodeTiled (tensor maps need CUDA 12.0 or later)");
   // Launches without a tensor map still run.
   TensorPtr x = ramp(3);
   Outcome o = invoke("add_one", {x.get()}, results);
@@ -1031,6 +1138,45 @@ TEST(GpuModuleCode, Sm90aRunsOnlyOnComputeCapability90) {
               "8.0");
 }
 
+FakeTensorMap GpuModuleTest::encodedMap(
+    size_t (*encodes)(FakeTensorMap *), const char *function,
+    const std::vector<tessera_tensor_t> &args, int64_t marker) {
+  FakeTensorMap map = {};
+  size_t before = encodes(nullptr);
+  std::vector<TensorPtr> results;
+  Outcome o = invoke(function, args, results);
+  EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  if (o.code != TESSERA_STATUS_OK)
+    return map;
+  EXPECT_EQ(encodes(&map), before + 1);
+  std::vector<int64_t> words = valuesOf<int64_t>(results[0].get());
+  EXPECT_EQ(words.size(), 17u);
+  if (words.size() == 17u) {
+    EXPECT_EQ(std::memcmp(words.data(), &map, sizeof(map)), 0)
+        << "the kernel received other bytes than the encoder wrote";
+    EXPECT_EQ(words[16], marker);
+  }
+  EXPECT_EQ(map.globalAddress, tessera_tensor_device_pointer(args[0]));
+  // Every map is tiled, unswizzled in memory, promoted to L2 in 256-byte
+  // lines and filled with zeros out of bounds.
+  EXPECT_EQ(map.interleave, 0);  // CU_TENSOR_MAP_INTERLEAVE_NONE
+  EXPECT_EQ(map.l2Promotion, 3); // CU_TENSOR_MAP_L2_PROMOTION_L2_256B
+  EXPECT_EQ(map.oobFill, 0);     // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
+  return map;
+}
+
+namespace {
+std::vector<uint64_t> dimsOf(const uint64_t *d) {
+  return std::vector<uint64_t>(d, d + 5);
+}
+std::vector<uint64_t> stridesOf(const FakeTensorMap &m) {
+  return std::vector<uint64_t>(m.globalStrides, m.globalStrides + 4);
+}
+std::vector<uint32_t> boxOf(const uint32_t *b) {
+  return std::vector<uint32_t>(b, b + 5);
+}
+} // namespace
+
 TEST_F(GpuModuleTest, TensorMapsFollowTheSpec) {
   REQUIRE_TENSOR_MAPS();
   auto encodes = fakeTensorMaps();
@@ -1043,53 +1189,187 @@ TEST_F(GpuModuleTest, TensorMapsFollowTheSpec) {
                             std::vector<uint16_t>(3 * 40 * 64).data());
   TensorPtr d2 = copyTo(a2.get(), TESSERA_DEVICE_CUDA);
   TensorPtr d3 = copyTo(a3.get(), TESSERA_DEVICE_CUDA);
-  // Invokes `function` on the device tensor `arg`: returns the tensor map
-  // the encoder produced (once) after checking that the kernel received its
-  // 128 bytes, then the parameter after them.
-  auto run = [&](const char *function, tessera_tensor_t arg, int64_t marker) {
-    FakeTensorMap map = {};
-    size_t before = encodes(nullptr);
-    std::vector<TensorPtr> results;
-    Outcome o = invoke(function, {arg}, results);
-    EXPECT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
-    if (o.code != TESSERA_STATUS_OK)
-      return map;
-    EXPECT_EQ(encodes(&map), before + 1);
-    std::vector<int64_t> words = valuesOf<int64_t>(results[0].get());
-    EXPECT_EQ(words.size(), 17u);
-    if (words.size() == 17u) {
-      EXPECT_EQ(std::memcmp(words.data(), &map, sizeof(map)), 0)
-          << "the kernel received other bytes than the encoder wrote";
-      EXPECT_EQ(words[16], marker);
-    }
-    EXPECT_EQ(map.globalAddress, tessera_tensor_device_pointer(arg));
-    // Unused dimensions stay 0; every map is tiled, unswizzled in memory,
-    // swizzled 128B in shared memory, promoted to L2 in 256-byte lines and
-    // filled with zeros out of bounds.
-    EXPECT_EQ(map.interleave, 0);  // CU_TENSOR_MAP_INTERLEAVE_NONE
-    EXPECT_EQ(map.swizzle, 3);     // CU_TENSOR_MAP_SWIZZLE_128B
-    EXPECT_EQ(map.l2Promotion, 3); // CU_TENSOR_MAP_L2_PROMOTION_L2_256B
-    EXPECT_EQ(map.oobFill, 0);     // CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE
-    return map;
-  };
-  auto dims = [](const uint64_t *d) { return std::vector<uint64_t>(d, d + 5); };
-  auto box = [](const uint32_t *b) { return std::vector<uint32_t>(b, b + 5); };
 
-  FakeTensorMap m = run("tensor_map_rank2", d2.get(), 100200);
+  // Version-1 maps: box {inner, outer, 1}, swizzled 128B in shared memory;
+  // unused dimensions stay 0.
+  FakeTensorMap m = encodedMap(encodes, "tensor_map_rank2", {d2.get()}, 100200);
   EXPECT_EQ(m.dataType, 9); // CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
   EXPECT_EQ(m.rank, 2);
-  EXPECT_EQ(dims(m.globalDim), (std::vector<uint64_t>{200, 100, 0, 0, 0}));
-  EXPECT_EQ(std::vector<uint64_t>(m.globalStrides, m.globalStrides + 4),
-            (std::vector<uint64_t>{400, 0, 0, 0}));
-  EXPECT_EQ(box(m.boxDim), (std::vector<uint32_t>{64, 128, 0, 0, 0}));
-  EXPECT_EQ(box(m.elementStrides), (std::vector<uint32_t>{1, 1, 0, 0, 0}));
+  EXPECT_EQ(dimsOf(m.globalDim), (std::vector<uint64_t>{200, 100, 0, 0, 0}));
+  EXPECT_EQ(stridesOf(m), (std::vector<uint64_t>{400, 0, 0, 0}));
+  EXPECT_EQ(boxOf(m.boxDim), (std::vector<uint32_t>{64, 128, 0, 0, 0}));
+  EXPECT_EQ(boxOf(m.elementStrides), (std::vector<uint32_t>{1, 1, 0, 0, 0}));
+  EXPECT_EQ(m.swizzle, 3); // CU_TENSOR_MAP_SWIZZLE_128B
 
-  m = run("tensor_map_rank3", d3.get(), 64);
+  m = encodedMap(encodes, "tensor_map_rank3", {d3.get()}, 64);
   EXPECT_EQ(m.dataType, 6); // CU_TENSOR_MAP_DATA_TYPE_FLOAT16
   EXPECT_EQ(m.rank, 3);
-  EXPECT_EQ(dims(m.globalDim), (std::vector<uint64_t>{64, 40, 3, 0, 0}));
-  EXPECT_EQ(std::vector<uint64_t>(m.globalStrides, m.globalStrides + 4),
-            (std::vector<uint64_t>{128, 5120, 0, 0}));
-  EXPECT_EQ(box(m.boxDim), (std::vector<uint32_t>{32, 16, 1, 0, 0}));
-  EXPECT_EQ(box(m.elementStrides), (std::vector<uint32_t>{1, 1, 1, 0, 0}));
+  EXPECT_EQ(dimsOf(m.globalDim), (std::vector<uint64_t>{64, 40, 3, 0, 0}));
+  EXPECT_EQ(stridesOf(m), (std::vector<uint64_t>{128, 5120, 0, 0}));
+  EXPECT_EQ(boxOf(m.boxDim), (std::vector<uint32_t>{32, 16, 1, 0, 0}));
+  EXPECT_EQ(boxOf(m.elementStrides), (std::vector<uint32_t>{1, 1, 1, 0, 0}));
+  EXPECT_EQ(m.swizzle, 3);
+}
+
+//===----------------------------------------------------------------------===//
+// Manifest version 2
+//===----------------------------------------------------------------------===//
+
+TEST_F(GpuModuleV2Test, LoadsAndListsWithoutCuda) {
+  tessera_module_t m = module.get();
+  EXPECT_STREQ(tessera_module_target(m), "sm_80");
+  ASSERT_EQ(tessera_module_function_count(m), 9u);
+  EXPECT_STREQ(tessera_module_function_name(m, 0), "tensor_map_rank4");
+  // Buffers are not part of the signature.
+  size_t f = function("split_kv");
+  EXPECT_EQ(tessera_function_arg_count(m, f), 1u);
+  EXPECT_EQ(tessera_function_result_count(m, f), 1u);
+}
+
+TEST_F(GpuModuleV2Test, BufferSizesAreCheckedBeforeDeviceWork) {
+  TensorPtr big = fakeDevice(TESSERA_DTYPE_F32, {70000});
+  TensorPtr none = fakeDevice(TESSERA_DTYPE_F32, {0});
+  std::vector<TensorPtr> results;
+  expectError(invoke("buffer_overflow", {big.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'buffer_overflow': buffer 't0': dimension 1 "
+              "'(s0*s0*s0*s0)': 's0*s0*s0*s0' overflows 64-bit integers (with "
+              "s0=70000)");
+  expectError(invoke("buffer_division", {none.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'buffer_division': buffer 't0': dimension 0 "
+              "'(cdiv(64,s0))': 'cdiv(64,s0)' divides by zero (with s0=0)");
+  expectError(invoke("buffer_too_big", {big.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'buffer_too_big': buffer 't0': a f32 tensor of dims "
+              "[4900000000, 4900000000] has more bytes than fit in memory "
+              "(overflow)");
+}
+
+TEST_F(GpuModuleV2Test, ConditionTermsAreEvaluatedUpToTheFirstFalseOne) {
+  // Variant 0 fails on its first term, so its second does not overflow;
+  // variant 1's first term holds and its second overflows.
+  TensorPtr big = fakeDevice(TESSERA_DTYPE_F32, {70000});
+  std::vector<TensorPtr> results;
+  expectError(invoke("condition_terms", {big.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'condition_terms': variant 1 ('s0 >= 1 and "
+              "s0*s0*s0*s0 > 1'): 's0*s0*s0*s0' overflows 64-bit integers "
+              "(with s0=70000)");
+}
+
+TEST_F(GpuModuleV2Test, RankFourTensorMapRowsAreChecked) {
+  TensorPtr a = fakeDevice(TESSERA_DTYPE_BF16, {2, 3, 4, 7});
+  std::vector<TensorPtr> results;
+  expectError(invoke("tensor_map_rank4_rows", {a.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'tensor_map_rank4_rows': launch 'tensor_map_bytes': "
+              "param 0 'tmap:a:8x8x2x1:128': the rows of the tensor are 14 "
+              "bytes (7 bf16 elements), not a multiple of 16");
+}
+
+TEST_F(GpuModuleV2Test, TwoTermConditionsSelectTheVariant) {
+  REQUIRE_CUDA();
+  struct Case {
+    int64_t s0, s1;
+    int64_t variant;
+  };
+  for (Case c : {Case{2, 8, 1}, Case{4, 100, 1}, Case{2, 4, 2}, Case{5, 8, 3},
+                 Case{8, 2, 3}}) {
+    SCOPED_TRACE(std::to_string(c.s0) + "x" + std::to_string(c.s1));
+    TensorPtr q = hostF32({c.s0, c.s1}, std::vector<float>(c.s0 * c.s1));
+    std::vector<TensorPtr> results;
+    Outcome o = invoke("split_kv", {q.get()}, results);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    std::vector<int64_t> d = valuesOf<int64_t>(results[0].get());
+    ASSERT_EQ(d.size(), 8u);
+    EXPECT_EQ(d[6], c.variant);
+  }
+}
+
+TEST_F(GpuModuleV2Test, ExpressionSizedBuffersAreAllocatedAndDescribed) {
+  REQUIRE_CUDA();
+  struct Case {
+    int64_t s0, s1;
+    int64_t splits; // max(min(cdiv(132,s0*8),16),1)
+  };
+  auto allocations = fakeAllocations();
+  for (Case c : {Case{2, 8, 9}, Case{1, 8, 16}, Case{4, 33, 5}}) {
+    SCOPED_TRACE(std::to_string(c.s0) + "x" + std::to_string(c.s1));
+    TensorPtr q = hostF32({c.s0, c.s1}, std::vector<float>(c.s0 * c.s1));
+    TensorPtr dq = copyTo(q.get(), TESSERA_DEVICE_CUDA);
+    size_t before = allocations ? allocations(0, nullptr, 0) : 0;
+    std::vector<TensorPtr> results;
+    Outcome o = invoke("split_kv", {dq.get()}, results);
+    ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+    // t0's descriptor: allocated == aligned, offset 0, sizes {splits, s1},
+    // strides {s1, 1}; the variant and the split count. The fill kernel
+    // wrote every element of t1 (splits * s1 + 1 of them): the fake driver
+    // fails a launch that writes outside an allocation.
+    EXPECT_EQ(
+        valuesOf<int64_t>(results[0].get()),
+        (std::vector<int64_t>{1, 0, c.splits, c.s1, c.s1, 1, 1, c.splits}));
+    if (!allocations)
+      continue;
+    // The result, then t0 and t1.
+    size_t sizes[3] = {};
+    ASSERT_EQ(allocations(before, sizes, 3), before + 3);
+    EXPECT_EQ(sizes[0], 8u * sizeof(int64_t));
+    EXPECT_EQ(sizes[1], size_t(c.splits * c.s1) * sizeof(float));
+    EXPECT_EQ(sizes[2], size_t(c.splits * c.s1 + 1) * sizeof(float));
+  }
+}
+
+TEST_F(GpuModuleV2Test, TensorMapsOfRank1And4AndEverySwizzle) {
+  REQUIRE_TENSOR_MAPS();
+  auto encodes = fakeTensorMaps();
+  if (!encodes)
+    GTEST_SKIP() << "needs the fake CUDA driver to see the encoder's "
+                    "arguments";
+  // [B, H, S, D] = [2, 3, 40, 64] with a box of 64 x 128 x 1 x 1.
+  TensorPtr a4 = hostTensor(TESSERA_DTYPE_BF16, {2, 3, 40, 64},
+                            std::vector<uint16_t>(2 * 3 * 40 * 64).data());
+  TensorPtr d4 = copyTo(a4.get(), TESSERA_DEVICE_CUDA);
+  FakeTensorMap m = encodedMap(encodes, "tensor_map_rank4", {d4.get()}, 64);
+  EXPECT_EQ(m.dataType, 9); // CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+  EXPECT_EQ(m.rank, 4);
+  EXPECT_EQ(dimsOf(m.globalDim), (std::vector<uint64_t>{64, 40, 3, 2, 0}));
+  EXPECT_EQ(stridesOf(m), (std::vector<uint64_t>{128, 5120, 15360, 0}));
+  EXPECT_EQ(boxOf(m.boxDim), (std::vector<uint32_t>{64, 128, 1, 1, 0}));
+  EXPECT_EQ(boxOf(m.elementStrides), (std::vector<uint32_t>{1, 1, 1, 1, 0}));
+  EXPECT_EQ(m.swizzle, 3); // CU_TENSOR_MAP_SWIZZLE_128B
+
+  TensorPtr a1 =
+      hostTensor(TESSERA_DTYPE_F16, {256}, std::vector<uint16_t>(256).data());
+  TensorPtr d1 = copyTo(a1.get(), TESSERA_DEVICE_CUDA);
+  m = encodedMap(encodes, "tensor_map_rank1", {d1.get()}, 256);
+  EXPECT_EQ(m.dataType, 6); // CU_TENSOR_MAP_DATA_TYPE_FLOAT16
+  EXPECT_EQ(m.rank, 1);
+  EXPECT_EQ(dimsOf(m.globalDim), (std::vector<uint64_t>{256, 0, 0, 0, 0}));
+  EXPECT_EQ(stridesOf(m), (std::vector<uint64_t>{0, 0, 0, 0}));
+  EXPECT_EQ(boxOf(m.boxDim), (std::vector<uint32_t>{64, 0, 0, 0, 0}));
+
+  // f32 [4, 64]: the swizzle follows the param (its span in bytes is the
+  // marker); CU_TENSOR_MAP_SWIZZLE_NONE/32B/64B/128B are 0 to 3.
+  TensorPtr a = hostF32({4, 64}, std::vector<float>(4 * 64));
+  TensorPtr da = copyTo(a.get(), TESSERA_DEVICE_CUDA);
+  struct Case {
+    int64_t which, span;
+    uint8_t swizzle;
+    std::vector<uint32_t> box;
+  };
+  for (const Case &c :
+       {Case{1, 32, 1, {8, 4, 0, 0, 0}}, Case{2, 64, 2, {16, 4, 0, 0, 0}},
+        Case{3, 0, 0, {64, 2, 0, 0, 0}}, Case{4, 128, 3, {32, 2, 0, 0, 0}}}) {
+    SCOPED_TRACE(c.span);
+    TensorPtr which = hostTensor(TESSERA_DTYPE_I8, {c.which});
+    TensorPtr dwhich = copyTo(which.get(), TESSERA_DEVICE_CUDA);
+    m = encodedMap(encodes, "tensor_map_swizzles", {da.get(), dwhich.get()},
+                   c.span);
+    EXPECT_EQ(m.dataType, 7); // CU_TENSOR_MAP_DATA_TYPE_FLOAT32
+    EXPECT_EQ(m.swizzle, c.swizzle);
+    EXPECT_EQ(dimsOf(m.globalDim), (std::vector<uint64_t>{64, 4, 0, 0, 0}));
+    EXPECT_EQ(stridesOf(m), (std::vector<uint64_t>{256, 0, 0, 0}));
+    EXPECT_EQ(boxOf(m.boxDim), c.box);
+  }
 }

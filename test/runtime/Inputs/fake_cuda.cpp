@@ -64,6 +64,7 @@ thread_local std::vector<Context *> stack;
 
 std::mutex mutex;
 std::map<uintptr_t, size_t> live;         // device allocations
+std::vector<size_t> allocationSizes;      // of every allocation, in order
 std::set<Module *> modules;
 std::set<Stream *> streams;
 size_t tensorMaps = 0;                    // successful encodes
@@ -91,6 +92,7 @@ CUresult allocate(CUdeviceptr *out, size_t bytes) {
   std::memset(p, 0xa5, bytes); // device memory starts as garbage
   std::lock_guard<std::mutex> lock(mutex);
   live[reinterpret_cast<uintptr_t>(p)] = bytes;
+  allocationSizes.push_back(bytes);
   *out = reinterpret_cast<uintptr_t>(p);
   return kSuccess;
 }
@@ -262,6 +264,13 @@ extern "C" {
 size_t fake_cuda_live_allocations() {
   std::lock_guard<std::mutex> lock(mutex);
   return live.size();
+}
+
+size_t fake_cuda_allocations(size_t first, size_t *sizes, size_t count) {
+  std::lock_guard<std::mutex> lock(mutex);
+  for (size_t i = 0; i < count && first + i < allocationSizes.size(); ++i)
+    sizes[i] = allocationSizes[first + i];
+  return allocationSizes.size();
 }
 
 size_t fake_cuda_tensor_maps(FakeTensorMap *last) {

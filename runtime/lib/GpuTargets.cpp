@@ -1,0 +1,42 @@
+//===- GpuTargets.cpp - The one table of GPU targets ----------------------===//
+
+#include "GpuTargets.h"
+
+namespace tessera {
+namespace {
+constexpr GpuTarget kTargets[] = {
+    // H100 SXM: 132 SMs, 227 KiB of shared memory per block.
+    {"sm_90a", 9, 0, /*exactCapability=*/true, 132, 227 * 1024, 65536,
+     /*wgmma=*/true, /*maxClusterBlocks=*/8, "+ptx80"},
+    // A100: 108 SMs, 163 KiB.
+    {"sm_80", 8, 0, /*exactCapability=*/false, 108, 163 * 1024, 65536,
+     /*wgmma=*/false, /*maxClusterBlocks=*/1, "+ptx80"},
+};
+} // namespace
+
+const GpuTarget *findGpuTarget(std::string_view name) {
+  for (const GpuTarget &t : kTargets)
+    if (name == t.name)
+      return &t;
+  return nullptr;
+}
+
+std::string listGpuTargets() {
+  std::string names;
+  constexpr size_t count = sizeof(kTargets) / sizeof(kTargets[0]);
+  for (size_t i = 0; i < count; ++i) {
+    if (i)
+      names += i + 1 == count ? " or " : ", ";
+    names += kTargets[i].name;
+  }
+  return names;
+}
+
+bool runsOn(const GpuTarget &target, int major, int minor) {
+  if (target.exactCapability)
+    return major == target.major && minor == target.minor;
+  return major > target.major ||
+         (major == target.major && minor >= target.minor);
+}
+
+} // namespace tessera
