@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compiler.h"
+#include "runtime/lib/GpuTargets.h"
 
 #include "compiler/CpuCodegen.h"
 #include "compiler/CpuPipeline.h"
@@ -27,14 +28,15 @@ using namespace mlir::tessera;
 namespace artifact = ::tessera::artifact;
 
 static bool isGpuTarget(StringRef target) {
-  return target == "sm_90a" || target == "sm_80";
+  return ::tessera::findGpuTarget(target) != nullptr;
 }
 
 static LogicalResult checkTarget(ModuleOp module, StringRef target) {
   if (target == "cpu" || isGpuTarget(target))
     return success();
-  return module.emitError()
-         << "unknown target '" << target << "' (expected cpu, sm_90a or sm_80)";
+  return module.emitError() << "unknown target '" << target
+                            << "' (expected cpu, "
+                            << ::tessera::listGpuTargets() << ")";
 }
 
 /// The CPU pipeline's options for `module`.
@@ -168,8 +170,8 @@ mlir::tessera::compile(ModuleOp module, const CompileOptions &options) {
   if (isGpuTarget(options.target))
     return compileGpu(module, options);
   if (options.emit == EmitKind::Ptx)
-    return module.emitError() << "--emit ptx needs a GPU target (sm_90a or "
-                                 "sm_80)";
+    return module.emitError() << "--emit ptx needs a GPU target ("
+                              << ::tessera::listGpuTargets() << ")";
   // LLVM's x86 backend has no fp8 arithmetic and Tessera does not emulate it
   // on the CPU yet.
   WalkResult fp8 = module.walk([](Operation *op) {

@@ -173,16 +173,22 @@ def TesseraGpuSelectSchedule
   ];
 }
 
-def TesseraGpuBuildMatmulKernels
-    : Pass<"tessera-gpu-build-matmul-kernels", "::mlir::ModuleOp"> {
-  let summary = "Build the tensor-core kernels of every matmul's schedules";
+def TesseraGpuBuildKernels
+    : Pass<"tessera-gpu-build-kernels", "::mlir::ModuleOp"> {
+  let summary = "Build the tensor-core kernels of every op's schedules";
   let description = [{
-    For every schedule of every `tessera.matmul` (see
-    `tessera-gpu-select-schedule`), adds a kernel to the
-    `gpu.module @tessera_kernels` of the module and lists the kernels on the
-    op (`tessera.kernels`, in schedule order; each `gpu.func` carries its
-    dynamic shared memory in `tessera.shared_memory`). The op itself stays:
-    the compiler turns the kernels into the artifact's launch plan.
+    For every schedule of every op that has a GPU kernel family
+    (`tessera.matmul`, `tessera.attention`, `tessera.merge_attention`; see
+    `tessera-gpu-select-schedule`), adds its kernels to the
+    `gpu.module @tessera_kernels` of the module and records on the op how
+    to launch them: `tessera.launch_plans`, one `#tessera.launch_plan` per
+    schedule (its condition, device temporaries and launches, each a
+    `#tessera.kernel_abi`: grid, block, cluster, shared memory and
+    parameters bound to the op's values). The op itself stays: the compiler
+    turns the launch plans into the artifact's plan. Matmul kernels are
+    named `tessera_matmul_<n>`, attention kernels
+    `tessera_attention_<n>` (and `..._merge`), merge kernels
+    `tessera_merge_attention_<n>`.
 
     wgmma kernel (sm_90a, `mma = "wgmma"`): persistent (at most one block
     per SM, walking the tiles), warp-specialized: a producer warpgroup
@@ -192,13 +198,12 @@ def TesseraGpuBuildMatmulKernels
     accumulators in registers and one wgmma group in flight. The epilogue
     stages interior tiles through shared memory into 16-byte stores and
     stores edge tiles element by element. The kernel takes the TMA
-    descriptors of A and B first (`tessera.tensor_maps` lists their boxes;
-    the compiler passes them by value) and records its block limit in
-    `tessera.max_blocks`. With `swap_ab` (decode) the kernel is not
-    persistent: B's rows fill wgmma's 64-row side and A's rows its n side,
-    one tile per cluster of `split_k` blocks (`nvvm.cluster_dim`,
-    `tessera.cluster_blocks`), whose partial sums meet in the first block's
-    shared memory through distributed shared memory and a cluster barrier.
+    descriptors of A and B first (the compiler passes them by value); its
+    grid is at most one block per SM. With `swap_ab` (decode) the kernel is
+    not persistent: B's rows fill wgmma's 64-row side and A's rows its n
+    side, one tile per cluster of `split_k` blocks (`nvvm.cluster_dim`),
+    whose partial sums meet in the first block's shared memory through
+    distributed shared memory and a cluster barrier.
 
     fp8 (e4m3fn/e5m2, mixed allowed): k32 instructions, 128-element
     `block_k`, both operands K-major. The tensor cores add fp8 products with

@@ -16,6 +16,7 @@
 #include "tessera/Jit.h"
 
 #include "compiler/Compiler.h"
+#include "runtime/lib/GpuTargets.h"
 #include "compiler/CpuCodegen.h"
 #include "compiler/CpuPipeline.h"
 #include "compiler/Registration.h"
@@ -256,10 +257,9 @@ static std::string defaultCacheDir() {
 
 std::unique_ptr<Session> Session::create(const Options &options,
                                          std::string &error) {
-  if (options.target != "cpu" && options.target != "sm_90a" &&
-      options.target != "sm_80") {
-    error = "unknown target '" + options.target +
-            "' (expected cpu, sm_90a or sm_80)";
+  if (options.target != "cpu" && !::tessera::findGpuTarget(options.target)) {
+    error = "unknown target '" + options.target + "' (expected cpu, " +
+            ::tessera::listGpuTargets() + ")";
     return nullptr;
   }
   if (options.optLevel > 3) {

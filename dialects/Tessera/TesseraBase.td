@@ -124,6 +124,155 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
 def Tessera_ScheduleArrayAttr
     : TypedArrayAttrBase<Tessera_ScheduleAttr, "array of schedules">;
 
+def Tessera_AttentionScheduleAttr
+    : AttrDef<Tessera_Dialect, "AttentionSchedule"> {
+  let mnemonic = "attention_schedule";
+  let summary = "how a GPU kernel tiles one attention";
+  let description = [{
+    The tiling of a fused attention kernel, as data. A thread block computes
+    `block_q` rows of the output of one KV head and streams that head's
+    keys and values in tiles of `block_kv` through a `stages`-deep
+    shared-memory ring. A row is a (query position, query head) pair: one
+    query head per block, or with `pack_gqa` all `Hq / Hkv` query heads of
+    the KV head (rows ordered head-major: `block_q / (Hq / Hkv)` positions
+    of each head), so that decoding reads each KV byte once per KV head.
+
+    `split_kv` > 1 splits every row's keys into that many parts computed by
+    different blocks, each writing a partial output and its log-sum-exp to
+    device temporaries that a second kernel merges (flash-decoding); 0
+    chooses the count at run time from the sizes (the smallest that fills
+    the SMs); 1 writes the output directly.
+
+    `mma` names the kernel family. `"wgmma"` (sm_90a, the FlashAttention-3
+    design): one producer warpgroup loads Q once and K/V tiles by TMA;
+    `warps / 4 - 1` consumer warpgroups own 64 rows each (`block_q` = 64 x
+    consumers), compute S = Q K^T and O += P V with wgmma (P from
+    registers) and the online softmax in f32, and overlap one tile's
+    softmax with the next tile's Q K^T; `pingpong` also orders the
+    consumers' GEMMs with named barriers so that one's softmax runs under
+    the other's GEMMs. `"mma_sync"` (sm_80 and later, the FlashAttention-2
+    design): `warps` warps own 16 rows each of `block_q`, with cp.async
+    loads, ldmatrix and mma.sync.
+
+    An attention with a dynamic Sq can carry several schedules, each
+    serving Sq up to its `max_sq` (0: unbounded, last); the runtime picks
+    one per launch. `tessera-gpu-select-schedule` chooses them unless the
+    op pins them:
+
+    ```mlir
+    %o = tessera.attention %q, %k, %v {causal, schedules = [
+        #tessera.attention_schedule<block_q = 128, block_kv = 128, stages = 2,
+                                    warps = 12, split_kv = 3>]} : ...
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$block_q,
+    "int64_t":$block_kv,
+    "int64_t":$stages,
+    "int64_t":$warps,
+    DefaultValuedParameter<"int64_t", "1">:$split_kv,
+    DefaultValuedParameter<"bool", "false">:$pack_gqa,
+    DefaultValuedParameter<"bool", "false">:$pingpong,
+    DefaultValuedParameter<"int64_t", "0">:$max_sq,
+    StringRefParameter<"tensor-core instruction", "\"wgmma\"">:$mma
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Tessera_AttentionScheduleArrayAttr
+    : TypedArrayAttrBase<Tessera_AttentionScheduleAttr,
+                         "array of attention schedules">;
+
+//===----------------------------------------------------------------------===//
+// Kernel ABI and launch plans
+//===----------------------------------------------------------------------===//
+
+def Tessera_KernelParamAttr : AttrDef<Tessera_Dialect, "KernelParam"> {
+  let mnemonic = "kernel_param";
+  let summary = "one parameter of a kernel launch and what it binds";
+  let description = [{
+    `kind` is `"memref"` (the MLIR memref descriptor of value `value`),
+    `"tmap"` (a TMA tensor map of value `value`, passed by value: `box` in
+    elements, innermost dimension first, one size per dimension of the
+    value, and `swizzle` in bytes: 0, 32, 64 or 128), `"i64"` or `"i32"`
+    (the integer expression `expr`).
+
+    Values are numbered per op: its operands first, then its results, then
+    the temporaries of its launch plan. Expressions are those of the
+    artifact's plans (integers, `+`, `*`, `cdiv`, `min`, `max`) over value
+    sizes written `v<value>.<dimension>` (`v0.1`: dimension 1 of operand 0).
+  }];
+  let parameters = (ins
+    StringRefParameter<"memref, tmap, i64 or i32">:$kind,
+    DefaultValuedParameter<"int64_t", "-1">:$value,
+    OptionalParameter<"::mlir::DenseI64ArrayAttr">:$box,
+    DefaultValuedParameter<"int64_t", "0">:$swizzle,
+    StringRefParameter<"an integer expression", "\"\"">:$expr
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Tessera_KernelAbiAttr : AttrDef<Tessera_Dialect, "KernelAbi"> {
+  let mnemonic = "kernel_abi";
+  let summary = "how to launch one kernel: its grid, block and parameters";
+  let description = [{
+    The contract between a kernel built for an op and the launch plan: the
+    `kernel` (a `gpu.func` of `@tessera_kernels`), the `grid` (three
+    expressions over the op's value sizes, see `#tessera.kernel_param`), the
+    `block` size in threads, the thread-block `cluster` (empty: none; the
+    kernel then carries `nvvm.cluster_dim`), the dynamic `shared_memory` in
+    bytes and the `params` in order. The compiler builds the artifact's
+    launch steps from it alone.
+  }];
+  let parameters = (ins
+    "::mlir::FlatSymbolRefAttr":$kernel,
+    "::mlir::ArrayAttr":$grid,
+    "::mlir::DenseI64ArrayAttr":$block,
+    OptionalParameter<"::mlir::DenseI64ArrayAttr">:$cluster,
+    "int64_t":$shared_memory,
+    "::mlir::ArrayAttr":$params
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Tessera_TemporaryAttr : AttrDef<Tessera_Dialect, "Temporary"> {
+  let mnemonic = "temporary";
+  let summary = "a device buffer a launch plan allocates for one invoke";
+  let description = [{
+    A temporary of `element` type whose `dims` are expressions over the
+    op's value sizes (see `#tessera.kernel_param`); with `zero`, it is
+    filled with zero bytes before the op's first launch.
+  }];
+  let parameters = (ins
+    "::mlir::Type":$element,
+    "::mlir::ArrayAttr":$dims,
+    DefaultValuedParameter<"bool", "false">:$zero
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Tessera_LaunchPlanAttr : AttrDef<Tessera_Dialect, "LaunchPlan"> {
+  let mnemonic = "launch_plan";
+  let summary = "the kernels one schedule of an op runs, in order";
+  let description = [{
+    What `tessera-gpu-build-kernels` records for each schedule of an op (in
+    `tessera.launch_plans`, in schedule order): the `condition` under which
+    the runtime picks this schedule (a comparison `<expr> <= <expr>` over
+    the op's value sizes; empty for the last, unconditional one), the
+    `temporaries` it needs and the `launches`, each a
+    `#tessera.kernel_abi`.
+  }];
+  let parameters = (ins
+    StringRefParameter<"a size comparison, or empty", "\"\"">:$condition,
+    "::mlir::ArrayAttr":$temporaries,
+    "::mlir::ArrayAttr":$launches
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
 //===----------------------------------------------------------------------===//
 // Type constraints
 //===----------------------------------------------------------------------===//

@@ -195,41 +195,168 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 //===----------------------------------------------------------------------===//
+// AttentionScheduleAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionScheduleAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, int64_t blockQ,
+    int64_t blockKV, int64_t stages, int64_t warps, int64_t splitKV,
+    bool packGqa, bool pingpong, int64_t maxSq, StringRef mma) {
+  // S = Q K^T has block_kv columns and is P V's contraction: k16 steps.
+  if (blockQ <= 0 || blockQ % 16)
+    return emitError() << "'block_q' must be a positive multiple of 16, got "
+                       << blockQ;
+  if (blockKV <= 0 || blockKV % 16 || blockKV > 256)
+    return emitError() << "'block_kv' must be a multiple of 16 in [16, 256], "
+                          "got "
+                       << blockKV;
+  if (stages < 1 || stages > 16)
+    return emitError() << "'stages' must be in [1, 16], got " << stages;
+  if (warps < 1 || warps > 32)
+    return emitError() << "'warps' must be in [1, 32] (at most 1024 "
+                          "threads), got "
+                       << warps;
+  if (splitKV < 0 || splitKV > 1024)
+    return emitError() << "'split_kv' must be in [0, 1024] (0: chosen at run "
+                          "time), got "
+                       << splitKV;
+  if (maxSq < 0)
+    return emitError() << "'max_sq' must be >= 0 (0: unbounded), got "
+                       << maxSq;
+  if (mma == "mma_sync") {
+    if (pingpong)
+      return emitError() << "'pingpong' needs mma = \"wgmma\"";
+    if (blockQ % (16 * warps))
+      return emitError() << "'block_q' of an mma_sync schedule must be a "
+                            "multiple of 16 rows per warp (16 x "
+                         << warps << "), got " << blockQ;
+    return success();
+  }
+  if (mma != "wgmma")
+    return emitError() << "'mma' must be \"wgmma\" or \"mma_sync\", got \""
+                       << mma << "\"";
+  if (warps % 4 || warps < 8 || warps > 16)
+    return emitError() << "'warps' of a wgmma schedule must be 8, 12 or 16 "
+                          "(a producer warpgroup and 1 to 3 consumers), got "
+                       << warps;
+  int64_t consumers = warps / 4 - 1;
+  if (blockQ != 64 * consumers)
+    return emitError() << "'block_q' of a wgmma schedule is 64 rows per "
+                          "consumer warpgroup (64 x "
+                       << consumers << "), got " << blockQ;
+  if (stages < 2)
+    return emitError() << "'stages' of a wgmma schedule must be at least 2, "
+                          "got "
+                       << stages;
+  if (pingpong && consumers < 2)
+    return emitError() << "'pingpong' needs at least two consumer "
+                          "warpgroups (warps >= 12)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel ABI
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+KernelParamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        StringRef kind, int64_t value,
+                        DenseI64ArrayAttr boxAttr, int64_t swizzle,
+                        StringRef expr) {
+  ArrayRef<int64_t> box =
+      boxAttr ? boxAttr.asArrayRef() : ArrayRef<int64_t>();
+  if (kind == "i64" || kind == "i32") {
+    if (expr.empty())
+      return emitError() << "an '" << kind << "' kernel parameter needs 'expr'";
+    return success();
+  }
+  if (kind != "memref" && kind != "tmap")
+    return emitError() << "kernel parameter 'kind' must be memref, tmap, i64 "
+                          "or i32, got '"
+                       << kind << "'";
+  if (value < 0)
+    return emitError() << "a '" << kind
+                       << "' kernel parameter needs the value it binds";
+  if (kind == "memref")
+    return success();
+  if (box.empty() || box.size() > 5)
+    return emitError() << "a tensor map's 'box' has 1 to 5 sizes, got "
+                       << box.size();
+  for (int64_t size : box)
+    if (size < 1 || size > 256)
+      return emitError() << "tensor map box sizes are in [1, 256], got "
+                         << size;
+  if (swizzle != 0 && swizzle != 32 && swizzle != 64 && swizzle != 128)
+    return emitError() << "tensor map 'swizzle' must be 0, 32, 64 or 128, got "
+                       << swizzle;
+  return success();
+}
+
+LogicalResult
+KernelAbiAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      FlatSymbolRefAttr kernel, ArrayAttr grid,
+                      DenseI64ArrayAttr block, DenseI64ArrayAttr cluster,
+                      int64_t sharedMemory, ArrayAttr params) {
+  if (grid.size() != 3 || !llvm::all_of(grid, llvm::IsaPred<StringAttr>))
+    return emitError() << "'grid' must be three expressions (strings)";
+  if (!block || block.size() != 3 || (cluster && cluster.size() != 3))
+    return emitError() << "'block' (and 'cluster', when given) must have "
+                          "three sizes";
+  if (sharedMemory < 0)
+    return emitError() << "'shared_memory' must be >= 0";
+  if (!llvm::all_of(params, llvm::IsaPred<KernelParamAttr>))
+    return emitError() << "'params' must be #tessera.kernel_param attributes";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
-/// Schedules serve increasing M classes and end with an unbounded one; a
-/// static M takes exactly one.
-static LogicalResult verifySchedules(MatmulOp op) {
-  ArrayAttr schedules = op.getSchedulesAttr();
+/// Schedules serve increasing classes of one size (M of a matmul, Sq of an
+/// attention), each up to its bound (`boundName`), and end with an
+/// unbounded one; a static size takes exactly one.
+static LogicalResult
+verifyScheduleClasses(Operation *op, ArrayAttr schedules,
+                      function_ref<int64_t(Attribute)> getBound,
+                      StringRef boundName, StringRef sizeName,
+                      int64_t staticSize) {
   if (!schedules)
     return success();
   if (schedules.empty())
-    return op.emitOpError() << "'schedules' must not be empty";
+    return op->emitOpError() << "'schedules' must not be empty";
   int64_t previous = 0;
   for (auto [i, attr] : llvm::enumerate(schedules)) {
-    int64_t maxM = cast<ScheduleAttr>(attr).getMaxM();
+    int64_t bound = getBound(attr);
     bool last = i + 1 == schedules.size();
-    if (last != (maxM == 0))
-      return op.emitOpError()
-             << "'schedules' #" << i << " has max_m = " << maxM
-             << ": only the last schedule, and it always, is unbounded "
-                "(max_m = 0)";
-    if (!last && maxM <= previous)
-      return op.emitOpError() << "'schedules' must have increasing max_m, "
-                                 "but #"
-                              << i << " has " << maxM << " after "
-                              << previous;
-    previous = maxM;
+    if (last != (bound == 0))
+      return op->emitOpError()
+             << "'schedules' #" << i << " has " << boundName << " = " << bound
+             << ": only the last schedule, and it always, is unbounded ("
+             << boundName << " = 0)";
+    if (!last && bound <= previous)
+      return op->emitOpError() << "'schedules' must have increasing "
+                               << boundName << ", but #" << i << " has "
+                               << bound << " after " << previous;
+    previous = bound;
   }
-  RankedTensorType result = op.getResult().getType();
-  if (schedules.size() > 1 &&
-      !result.isDynamicDim(result.getRank() - 2))
-    return op.emitOpError() << "has a static M (" 
-                            << result.getDimSize(result.getRank() - 2)
-                            << ") but " << schedules.size()
-                            << " schedules; M classes need a dynamic M";
+  if (schedules.size() > 1 && !ShapedType::isDynamic(staticSize))
+    return op->emitOpError()
+           << "has a static " << sizeName << " (" << staticSize << ") but "
+           << schedules.size() << " schedules; " << sizeName
+           << " classes need a dynamic " << sizeName;
   return success();
+}
+
+static LogicalResult verifySchedules(MatmulOp op) {
+  // The result's rank is checked after this; M is only read when there.
+  RankedTensorType result = op.getResult().getType();
+  int64_t m = result.getRank() >= 2 ? result.getDimSize(result.getRank() - 2)
+                                    : ShapedType::kDynamic;
+  return verifyScheduleClasses(
+      op, op.getSchedulesAttr(),
+      [](Attribute a) { return cast<ScheduleAttr>(a).getMaxM(); }, "max_m",
+      "M", m);
 }
 
 LogicalResult MatmulOp::verify() {
@@ -415,7 +542,10 @@ LogicalResult AttentionOp::verify() {
     if (!getCausal())
       return emitOpError() << "'window' requires 'causal'";
   }
-  return success();
+  return verifyScheduleClasses(
+      op, getSchedulesAttr(),
+      [](Attribute a) { return cast<AttentionScheduleAttr>(a).getMaxSq(); },
+      "max_sq", "Sq", sq);
 }
 
 //===----------------------------------------------------------------------===//

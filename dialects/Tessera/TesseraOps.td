@@ -118,6 +118,11 @@ def Tessera_AttentionOp : Tessera_Op<"attention", [Pure]> {
     second result is the f32 log-sum-exp `[B, Hq, Sq]` that
     `tessera.merge_attention` consumes.
 
+    `schedules` (optional) holds the GPU kernel's tiling, one
+    `#tessera.attention_schedule` per class of Sq; it is chosen by
+    `tessera-gpu-select-schedule` unless the input pins it, and the CPU
+    pipeline ignores it.
+
     Example:
 
     ```mlir
@@ -132,7 +137,8 @@ def Tessera_AttentionOp : Tessera_Op<"attention", [Pure]> {
                        Tessera_FloatTensor:$v,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
-                       OptionalAttr<I64Attr>:$window);
+                       OptionalAttr<I64Attr>:$window,
+                       OptionalAttr<Tessera_AttentionScheduleArrayAttr>:$schedules);
   let results = (outs Tessera_ResultTensor:$out,
                       Optional<Tessera_F32Tensor>:$lse);
 

@@ -6,6 +6,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/Registration.h"
+#include "runtime/lib/GpuTargets.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -34,8 +35,14 @@ int main(int argc, char **argv) {
   app.add_option("-o,--output", output,
                  "Output file (default: <input>.tsm, or stdout for text "
                  "forms; '-' for stdout)");
-  app.add_option("--target", target, "Target: cpu (default), sm_90a, sm_80")
-      ->check(CLI::IsMember({"cpu", "sm_90a", "sm_80"}));
+  app.add_option("--target", target,
+                 "Target: cpu (default), " + ::tessera::listGpuTargets())
+      ->check([](const std::string &t) -> std::string {
+        if (t == "cpu" || ::tessera::findGpuTarget(t))
+          return "";
+        return "unknown target '" + t + "' (expected cpu, " +
+               ::tessera::listGpuTargets() + ")";
+      });
   app.add_option("--emit", emit,
                  "Output kind: tsm (artifact, default), mlir (LLVM dialect "
                  "after the pipeline), llvm (LLVM IR), obj (object file), "
@@ -75,19 +82,19 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  tessera::CompileOptions options;
+  mlir::tessera::CompileOptions options;
   options.target = target;
   options.optLevel = optLevel;
   options.schedule = schedule;
-  options.emit = emit == "mlir"   ? tessera::EmitKind::MLIR
-                 : emit == "llvm" ? tessera::EmitKind::LLVM
-                 : emit == "obj"  ? tessera::EmitKind::Object
-                 : emit == "ptx"  ? tessera::EmitKind::Ptx
-                                  : tessera::EmitKind::Artifact;
+  options.emit = emit == "mlir"   ? mlir::tessera::EmitKind::MLIR
+                 : emit == "llvm" ? mlir::tessera::EmitKind::LLVM
+                 : emit == "obj"  ? mlir::tessera::EmitKind::Object
+                 : emit == "ptx"  ? mlir::tessera::EmitKind::Ptx
+                                  : mlir::tessera::EmitKind::Artifact;
 
   if (printPipeline) {
     FailureOr<std::string> pipeline =
-        tessera::getPipelineString(*module, options);
+        mlir::tessera::getPipelineString(*module, options);
     if (failed(pipeline))
       return 1;
     llvm::outs() << *pipeline << "\n";
@@ -108,12 +115,12 @@ int main(int argc, char **argv) {
     }
   };
 
-  FailureOr<std::vector<char>> result = tessera::compile(*module, options);
+  FailureOr<std::vector<char>> result = mlir::tessera::compile(*module, options);
   if (failed(result))
     return 1;
 
-  bool binary = options.emit == tessera::EmitKind::Object ||
-                options.emit == tessera::EmitKind::Artifact;
+  bool binary = options.emit == mlir::tessera::EmitKind::Object ||
+                options.emit == mlir::tessera::EmitKind::Artifact;
   if (output.empty())
     output = binary ? (input == "-" ? std::string("out")
                                     : llvm::sys::path::stem(input).str()) +

@@ -1,14 +1,17 @@
-//===- GpuMatmulKernels.h - Shared pieces of the matmul kernel builders ---===//
+//===- MatmulKernels.h - The matmul family's kernels ------------*- C++ -*-===//
 //
-// tessera-gpu-build-matmul-kernels builds two kernel families: mma.sync
-// (GpuMatmulKernels.cpp, sm_80 and later) and wgmma (GpuWgmmaKernel.cpp,
-// sm_90a). Both read this configuration, place thread blocks the same way
-// and finish results with the same epilogue.
+// The matmul family (MatmulFamily.cpp) builds two kernels from the kit:
+// mma.sync (MmaSyncKernel.cpp, sm_80 and later) and wgmma (WgmmaKernel.cpp,
+// sm_90a). Both read this configuration; MatmulSchedule.cpp chooses and
+// checks the schedules it comes from.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_PASSES_GPUMATMULKERNELS_H
-#define TESSERA_PASSES_GPUMATMULKERNELS_H
+#ifndef TESSERA_PASSES_GPU_MATMUL_MATMULKERNELS_H
+#define TESSERA_PASSES_GPU_MATMUL_MATMULKERNELS_H
+
+#include "passes/Gpu/Kit/Epilogue.h"
+#include "runtime/lib/GpuTargets.h"
 
 #include "dialects/Tessera/TesseraOps.h"
 
@@ -17,16 +20,7 @@
 
 namespace mlir::tessera::gpu_matmul {
 
-/// What schedules and kernels need to know about a target: SM count,
-/// shared memory per block, and whether it has wgmma and TMA.
-struct GpuTarget {
-  int64_t numSMs;
-  int64_t sharedMemoryBytes;
-  bool wgmma;
-};
-
-/// sm_90a (H100 SXM) or sm_80 (A100); nullopt for other names.
-std::optional<GpuTarget> getGpuTarget(StringRef name);
+using ::tessera::GpuTarget;
 
 /// Whether `t`'s rows (its contiguous dimension) are a static multiple of
 /// 16 bytes, as cp.async and TMA copy them.
@@ -81,7 +75,19 @@ struct KernelConfig {
   }
   int64_t mmaN() const { return swapAB ? blockM : blockN; }
   int64_t sharedMemoryBytes() const;
+  kit::EpilogueSpec epilogueSpec() const {
+    return {alpha, epilogue, output};
+  }
 };
+
+/// The configuration of `op`'s kernel for schedule `s` on `target`, or an
+/// error on `op` naming what the kernel cannot do.
+FailureOr<KernelConfig> getKernelConfig(MatmulOp op, ScheduleAttr s,
+                                        const GpuTarget &target);
+
+/// Chooses the schedules of `op` for `target` (Passes.td documents the
+/// heuristic) or checks the ones it carries.
+LogicalResult selectMatmulSchedules(MatmulOp op, const GpuTarget &target);
 
 /// Shared memory of a wgmma kernel: a `stages`-deep ring of A and B tiles
 /// with a full and an empty mbarrier per stage; each consumer warp's
@@ -102,17 +108,22 @@ std::pair<Value, Value> placeTile(ImplicitLocOpBuilder &b,
                                   const KernelConfig &c, Value M, Value N,
                                   Value linear);
 
-/// scale (null: none), alpha, bias[n], the activation and the output cast
-/// of one f32 result.
-Value finishElement(ImplicitLocOpBuilder &b, const KernelConfig &c, Value v,
-                    Value bias, Value n, Value scale = Value());
-
-/// The sm_90a kernel of `c` (see GpuWgmmaKernel.cpp). Its first two
-/// arguments are the TMA descriptors of A and B, passed by value; the
-/// function lists their boxes in `tessera.tensor_maps`.
+/// The sm_90a kernel of `c` (see WgmmaKernel.cpp). Its first two
+/// arguments are the TMA descriptors of A and B, passed by value.
 gpu::GPUFuncOp buildWgmmaKernel(ImplicitLocOpBuilder &b,
                                 const KernelConfig &c, StringRef name);
+/// The mma.sync kernel of `c` (see MmaSyncKernel.cpp).
+gpu::GPUFuncOp buildMmaSyncKernel(ImplicitLocOpBuilder &b,
+                                  const KernelConfig &c, StringRef name);
+/// The second kernel of an mma.sync split-K matmul: reads the f32 workspace
+/// [batch, M, N] and applies the epilogue of `c`.
+gpu::GPUFuncOp buildSplitKEpilogue(ImplicitLocOpBuilder &b,
+                                   const KernelConfig &c, StringRef name);
+
+/// The TMA boxes (innermost first, padded with 1 to the operand's rank) of
+/// A and B in the wgmma kernel of `c`.
+SmallVector<int64_t> getTensorMapBox(const KernelConfig &c, bool operandB);
 
 } // namespace mlir::tessera::gpu_matmul
 
-#endif // TESSERA_PASSES_GPUMATMULKERNELS_H
+#endif // TESSERA_PASSES_GPU_MATMUL_MATMULKERNELS_H

@@ -1,24 +1,16 @@
-//===- GpuSelectSchedule.cpp - tessera-gpu-select-schedule ----------------===//
+//===- MatmulSchedule.cpp - Schedules and kernel configs of matmuls -------===//
 //
-// Chooses the #tessera.schedule of every tessera.matmul for a GPU target
-// and checks schedules that are already there. The heuristic is documented
-// in Passes.td.
+// Chooses the #tessera.schedule of a tessera.matmul for a GPU target,
+// checks schedules that are already there (one validator, used by schedule
+// selection and kernel building alike), and derives the kernel
+// configuration of a schedule. The heuristic is documented in Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
-#include "passes/GpuMatmulKernels.h"
+#include "passes/Gpu/Matmul/MatmulKernels.h"
 
-#include "dialects/Tessera/TesseraOps.h"
-
-#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/MathExtras.h"
-
-namespace mlir::tessera {
-#define GEN_PASS_DEF_TESSERAGPUSELECTSCHEDULE
-#include "passes/Passes.h.inc"
-} // namespace mlir::tessera
 
 using namespace mlir;
 using namespace mlir::tessera;
@@ -204,12 +196,11 @@ ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
 
 /// Checks `schedule` against `target` for `op`; emits an error naming the
 /// parameter at fault.
-LogicalResult checkSchedule(MatmulOp op, StringRef targetName,
-                            const GpuTarget &target, const GemmShape &shape,
-                            ScheduleAttr s) {
+LogicalResult checkSchedule(MatmulOp op, const GpuTarget &target,
+                            const GemmShape &shape, ScheduleAttr s) {
   auto fail = [&]() {
     return op.emitOpError() << "schedule " << s << " does not fit "
-                            << targetName << ": ";
+                            << target.name << ": ";
   };
   if (s.getClusterM() != 1 || s.getClusterN() != 1)
     return fail() << "thread block clusters are not implemented yet";
@@ -260,79 +251,146 @@ LogicalResult checkSchedule(MatmulOp op, StringRef targetName,
                      "warp tiles)";
   return success();
 }
-struct GpuSelectSchedulePass
-    : tessera::impl::TesseraGpuSelectScheduleBase<GpuSelectSchedulePass> {
-  using Base::Base;
 
-  void runOnOperation() override {
-    std::optional<GpuTarget> gpu = getGpuTarget(target);
-    if (!gpu) {
-      getOperation().emitError()
-          << "tessera-gpu-select-schedule: unknown target '" << target
-          << "' (expected sm_90a or sm_80)";
-      return signalPassFailure();
+/// Checks that the tensor cores of `target` take `op`'s operands.
+LogicalResult checkOperands(MatmulOp op, const GpuTarget &target) {
+  // The op's verifier has made 'a' and 'b' agree.
+  Type a = op.getA().getType().getElementType();
+  bool half = isa<BFloat16Type, Float16Type>(a);
+  bool fp8 = isa<Float8E4M3FNType, Float8E5M2Type>(a);
+  if (!half && !(fp8 && target.wgmma))
+    return op.emitOpError() << "has " << a << " operands 'a' and 'b': "
+                            << target.name
+                            << " tensor-core GEMMs take bf16 or f16"
+                            << (target.wgmma ? " or fp8" : "")
+                            << (fp8 ? " (fp8 tensor cores need sm_90a)" : "");
+  if (fp8 && (op.getTransposeA() || !op.getTransposeB()))
+    return op.emitOpError() << "has fp8 operands, which wgmma reads K-major "
+                               "only: A stored [M, K] and B stored [N, K] "
+                               "(transpose_b)";
+  if (fp8 && !tmaCanLoad(op))
+    return op.emitOpError() << "has fp8 operands, which TMA loads: K must be "
+                               "a static multiple of 16 (rows of 16-byte "
+                               "multiples) and there may be one batch "
+                               "dimension at most";
+  if (op.getA().getType().getRank() > 3 || op.getB().getType().getRank() > 3)
+    return op.emitOpError() << "has operands of rank > 3: GPU kernels take at "
+                               "most one batch dimension";
+  return success();
+}
+
+/// The warp grid: warpsM x warpsN = warps with warp tiles that are
+/// multiples of 16 x 16, as square as possible (ties: taller).
+std::optional<std::pair<int64_t, int64_t>>
+chooseWarpGrid(int64_t blockM, int64_t blockN, int64_t warps) {
+  std::optional<std::pair<int64_t, int64_t>> best;
+  int64_t bestDiff = 0;
+  for (int64_t wm = 1; wm <= warps; ++wm) {
+    if (warps % wm)
+      continue;
+    int64_t wn = warps / wm;
+    if (blockM % (16 * wm) || blockN % (16 * wn))
+      continue;
+    int64_t diff = std::abs(blockM / wm - blockN / wn);
+    if (!best || diff < bestDiff) {
+      best = {wm, wn};
+      bestDiff = diff;
     }
-    MLIRContext *ctx = &getContext();
-    WalkResult result = getOperation().walk([&](MatmulOp op) {
-      // The op's verifier has made 'a' and 'b' agree.
-      Type a = op.getA().getType().getElementType();
-      bool half = isa<BFloat16Type, Float16Type>(a);
-      bool fp8 = isa<Float8E4M3FNType, Float8E5M2Type>(a);
-      if (!half && !(fp8 && gpu->wgmma)) {
-        op.emitOpError() << "has " << a << " operands 'a' and 'b': "
-                         << target << " tensor-core GEMMs take bf16 or f16"
-                         << (gpu->wgmma ? " or fp8" : "")
-                         << (fp8 ? " (fp8 tensor cores need sm_90a)" : "");
-        return WalkResult::interrupt();
-      }
-      if (fp8 && (op.getTransposeA() || !op.getTransposeB())) {
-        op.emitOpError() << "has fp8 operands, which wgmma reads K-major "
-                            "only: A stored [M, K] and B stored [N, K] "
-                            "(transpose_b)";
-        return WalkResult::interrupt();
-      }
-      if (fp8 && !tmaCanLoad(op)) {
-        op.emitOpError() << "has fp8 operands, which TMA loads: K must be a "
-                            "static multiple of 16 (rows of 16-byte "
-                            "multiples) and there may be one batch dimension "
-                            "at most";
-        return WalkResult::interrupt();
-      }
-      GemmShape shape = getGemmShape(op);
-      if (ArrayAttr pinned = op.getSchedulesAttr()) {
-        for (Attribute attr : pinned)
-          if (failed(checkSchedule(op, target, *gpu, shape,
-                                   cast<ScheduleAttr>(attr))))
-            return WalkResult::interrupt();
-        return WalkResult::advance();
-      }
-      SmallVector<Attribute> schedules;
-      Family family = Family::MmaSync;
-      if (gpu->wgmma && tmaCanLoad(op))
-        family = op.getTransposeB() && !op.getTransposeA() ? Family::WgmmaSwap
-                                                          : Family::Wgmma;
-      if (!ShapedType::isDynamic(shape.m)) {
-        // One class: the static M itself (0 would mean unbounded).
-        ScheduleAttr s = chooseSchedule(ctx, *gpu, shape, shape.m, family);
-        schedules.push_back(ScheduleAttr::get(
-            ctx, s.getBlockM(), s.getBlockN(), s.getBlockK(), s.getStages(),
-            s.getWarps(), s.getClusterM(), s.getClusterN(), s.getSwizzle(),
-            s.getSplitK(), /*max_m=*/0, s.getMma(), s.getSwapAb()));
-      } else {
-        // wgmma serves M > 64 on sm_90a, with its own tiles up to 256 rows
-        // (every dynamic-M matmul of a function takes the same classes).
-        SmallVector<int64_t> classes = {64, 0};
-        if (gpu->wgmma)
-          classes = {64, 256, 0};
-        for (int64_t maxM : classes)
-          schedules.push_back(chooseSchedule(ctx, *gpu, shape, maxM, family));
-      }
-      op.setSchedulesAttr(ArrayAttr::get(ctx, schedules));
-      return WalkResult::advance();
-    });
-    if (result.wasInterrupted())
-      signalPassFailure();
   }
-};
+  return best;
+}
 
 } // namespace
+
+LogicalResult gpu_matmul::selectMatmulSchedules(MatmulOp op,
+                                                const GpuTarget &target) {
+  MLIRContext *ctx = op.getContext();
+  if (failed(checkOperands(op, target)))
+    return failure();
+  GemmShape shape = getGemmShape(op);
+  if (ArrayAttr pinned = op.getSchedulesAttr()) {
+    for (Attribute attr : pinned)
+      if (failed(checkSchedule(op, target, shape, cast<ScheduleAttr>(attr))))
+        return failure();
+    return success();
+  }
+  SmallVector<Attribute> schedules;
+  Family family = Family::MmaSync;
+  if (target.wgmma && tmaCanLoad(op))
+    family = op.getTransposeB() && !op.getTransposeA() ? Family::WgmmaSwap
+                                                      : Family::Wgmma;
+  if (!ShapedType::isDynamic(shape.m)) {
+    // One class: the static M itself (0 would mean unbounded).
+    ScheduleAttr s = chooseSchedule(ctx, target, shape, shape.m, family);
+    schedules.push_back(ScheduleAttr::get(
+        ctx, s.getBlockM(), s.getBlockN(), s.getBlockK(), s.getStages(),
+        s.getWarps(), s.getClusterM(), s.getClusterN(), s.getSwizzle(),
+        s.getSplitK(), /*max_m=*/0, s.getMma(), s.getSwapAb()));
+  } else {
+    // wgmma serves M > 64 on sm_90a, with its own tiles up to 256 rows
+    // (every dynamic-M matmul of a function takes the same classes).
+    SmallVector<int64_t> classes = {64, 0};
+    if (target.wgmma)
+      classes = {64, 256, 0};
+    for (int64_t maxM : classes)
+      schedules.push_back(chooseSchedule(ctx, target, shape, maxM, family));
+  }
+  op.setSchedulesAttr(ArrayAttr::get(ctx, schedules));
+  return success();
+}
+
+FailureOr<KernelConfig> gpu_matmul::getKernelConfig(MatmulOp op,
+                                                    ScheduleAttr s,
+                                                    const GpuTarget &target) {
+  MLIRContext *ctx = op.getContext();
+  if (failed(checkOperands(op, target)) ||
+      failed(checkSchedule(op, target, getGemmShape(op), s)))
+    return failure();
+  RankedTensorType aType = op.getA().getType(), bType = op.getB().getType();
+  RankedTensorType cType = op.getResult().getType();
+  KernelConfig config;
+  config.wgmma = s.getMma() == "wgmma";
+  config.swapAB = s.getSwapAb();
+  config.maxBlocks = target.numSMs;
+  std::optional<std::pair<int64_t, int64_t>> grid = {{1, 1}};
+  if (!config.wgmma) {
+    grid = chooseWarpGrid(s.getBlockM(), s.getBlockN(), s.getWarps());
+    if (!grid)
+      return op.emitOpError() << "schedule " << s
+                              << " has no warp grid with 16 x 16 warp tiles";
+  }
+  config.blockM = s.getBlockM();
+  config.blockN = s.getBlockN();
+  config.blockK = s.getBlockK();
+  config.stages = s.getStages();
+  config.warps = s.getWarps();
+  config.swizzle = s.getSwizzle();
+  config.splitK = s.getSplitK();
+  config.warpsM = grid->first;
+  config.warpsN = grid->second;
+  config.element = aType.getElementType();
+  config.elementB = bType.getElementType();
+  config.scaled = static_cast<bool>(op.getScaleA());
+  // mma.sync split-K adds into an f32 workspace that a second kernel
+  // finishes; wgmma reduces inside the kernel.
+  bool workspace = config.splitK > 1 && !config.wgmma;
+  config.output = workspace ? Float32Type::get(ctx) : cType.getElementType();
+  config.biasElement =
+      op.getBias() && !workspace
+          ? cast<RankedTensorType>(op.getBias().getType()).getElementType()
+          : Type();
+  config.transposeA = op.getTransposeA();
+  config.transposeB = op.getTransposeB();
+  config.asyncCopyA = hasAlignedRows(aType);
+  config.asyncCopyB = hasAlignedRows(bType);
+  config.rankA = aType.getRank();
+  config.rankB = bType.getRank();
+  config.rankC = workspace ? 3 : cType.getRank();
+  config.alpha = workspace ? 1.0f : op.getAlpha().convertToFloat();
+  config.epilogue = workspace ? Epilogue::None : op.getEpilogue();
+  if (config.sharedMemoryBytes() > target.sharedMemoryBytes)
+    return op.emitOpError() << "schedule " << s << " needs "
+                            << config.sharedMemoryBytes()
+                            << " bytes of shared memory";
+  return config;
+}

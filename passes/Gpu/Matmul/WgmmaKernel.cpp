@@ -1,6 +1,6 @@
-//===- GpuWgmmaKernel.cpp - The sm_90a matmul kernel ----------------------===//
+//===- WgmmaKernel.cpp - The sm_90a matmul kernel -------------------------===//
 //
-// A persistent, warp-specialized Hopper GEMM built from NVVM ops. At most
+// A persistent, warp-specialized Hopper GEMM built from the kit. At most
 // one block per SM; each walks the output tiles (batch-major, then grouped
 // rows) with a stride of the grid size.
 //
@@ -43,7 +43,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/GpuMatmulKernels.h"
+#include "passes/Gpu/Matmul/MatmulKernels.h"
+
+#include "passes/Gpu/Kit/Epilogue.h"
+#include "passes/Gpu/Kit/Mbarrier.h"
+#include "passes/Gpu/Kit/Tma.h"
+#include "passes/Gpu/Kit/WarpRoles.h"
+#include "passes/Gpu/Kit/Wgmma.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -56,46 +62,19 @@
 using namespace mlir;
 using namespace mlir::tessera;
 using namespace mlir::tessera::gpu_matmul;
+using kit::kSwizzleBytes;
 
 namespace {
-
-/// Bytes of a 128-byte swizzle row: the inner box of every TMA copy.
-constexpr int64_t kSwizzleBytes = 128;
-/// The 8-row period of the 128-byte swizzle (wgmma's stride byte offset).
-constexpr int64_t kSwizzleAtom = 8 * kSwizzleBytes;
-/// Suspend-time hint of mbarrier.try_wait, in nanoseconds.
-constexpr int64_t kWaitTicks = 10000000;
-/// The dynamic shared memory of every wgmma kernel.
-constexpr StringLiteral kSharedSymbol = "tessera_wgmma_smem";
 
 class WgmmaBuilder {
 public:
   WgmmaBuilder(ImplicitLocOpBuilder &b, const KernelConfig &c)
-      : b(b), c(c), ctx(b.getContext()), i32(b.getI32Type()),
+      : b(b), k(b), c(c), ctx(b.getContext()), i32(b.getI32Type()),
         i64(b.getI64Type()) {}
 
   gpu::GPUFuncOp build(StringRef name);
 
 private:
-  // Constants and index arithmetic.
-  Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(v); }
-  Value c32(int64_t v) { return b.create<arith::ConstantIntOp>(i32, v); }
-  Value c64(int64_t v) { return b.create<arith::ConstantIntOp>(i64, v); }
-  Value toI32(Value index) {
-    return b.create<arith::IndexCastUIOp>(i32, index);
-  }
-  Value lt(Value x, Value y) {
-    return b.create<arith::CmpIOp>(arith::CmpIPredicate::ult, x, y);
-  }
-  Value le(Value x, Value y) {
-    return b.create<arith::CmpIOp>(arith::CmpIPredicate::ule, x, y);
-  }
-  Value eq(Value x, Value y) {
-    return b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, x, y);
-  }
-  Value add(Value x, Value y) { return b.create<arith::AddIOp>(x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulIOp>(x, y); }
-
   /// Byte layout of the (1 KiB aligned) shared memory.
   /// A ring slot holds the tile of wgmma's A side (block_m rows of A, or
   /// block_n rows of B with swap_ab) then that of its B side.
@@ -112,33 +91,19 @@ private:
   /// tile.
   int64_t chunkBytes() const { return kSwizzleBytes * c.blockK; }
   /// Offsets (i32) of ring slot `s`'s A and B tiles.
-  Value aTileAt(Value s) { return mul(s, c32(aStageBytes())); }
+  Value aTileAt(Value s) { return k.mul(s, k.c32(aStageBytes())); }
   Value bTileAt(Value s) {
-    return add(c32(c.stages * aStageBytes()), mul(s, c32(bStageBytes())));
+    return k.add(k.c32(c.stages * aStageBytes()), k.mul(s, k.c32(bStageBytes())));
   }
   /// The consumer warps' epilogue staging rows follow the barriers.
   int64_t stagingOffset() const { return barrierOffset() + 16 * c.stages; }
 
   /// A pointer `offset` (i32) bytes into the aligned shared memory.
-  Value sharedAt(Value offset) {
-    return b.create<LLVM::GEPOp>(LLVM::LLVMPointerType::get(ctx, 3),
-                                 b.getI8Type(), shared, ValueRange{offset});
-  }
-  /// The full (producer -> consumers) or empty (consumers -> producer)
-  /// mbarrier of ring slot `stage` (i32).
-  Value barrier(bool full, Value stage) {
-    int64_t first = barrierOffset() + (full ? 0 : 8 * c.stages);
-    return sharedAt(add(c32(first), mul(stage, c32(8))));
-  }
-  /// The slot and phase parity of K tile `kt` (index).
-  /// In 32 bits: a ring position stays far below 2^32, and a 64-bit
-  /// division by a constant that is not a power of two costs a dozen
-  /// instructions on every K step.
-  std::pair<Value, Value> slotOf(Value kt) {
-    Value position = toI32(kt);
-    Value s = b.create<arith::RemUIOp>(position, c32(c.stages));
-    Value round = b.create<arith::DivUIOp>(position, c32(c.stages));
-    return {s, b.create<arith::AndIOp>(round, c32(1))};
+  Value sharedAt(Value offset) { return smem.at(k, offset); }
+  /// The mbarriers of the ring: full (producer -> consumers) and empty
+  /// (consumers -> producer) per slot.
+  kit::MbarrierRing ring() const {
+    return {smem, barrierOffset(), c.stages};
   }
   /// Indices of C at (m, n) of the current tile's batch.
   SmallVector<Value> at(Value m, Value n) {
@@ -151,31 +116,15 @@ private:
   /// Finishes f32 `v` and stores it at C[m, n] if that is in bounds.
   void storeChecked(Value m, Value n, Value v) {
     auto inBounds = b.create<scf::IfOp>(
-        b.create<arith::AndIOp>(lt(m, M), lt(n, N)), /*withElse=*/false);
+        b.create<arith::AndIOp>(k.lt(m, M), k.lt(n, N)), /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(inBounds.thenBlock());
-    b.create<memref::StoreOp>(finishElement(b, c, v, bias, n, scale), C,
+    b.create<memref::StoreOp>(kit::finishElement(b, c.epilogueSpec(), v, bias, n, scale), C,
                               at(m, n));
   }
-  void wait(Value bar, Value parity) {
-    b.create<NVVM::MBarrierTryWaitParityOp>(bar, parity, c32(kWaitTicks));
-  }
-
-  /// A wgmma shared-memory matrix descriptor for the 128-byte swizzle, at
-  /// byte `offset` (i32, a multiple of 16) of the aligned shared memory.
+  /// A wgmma descriptor of the 128-byte swizzle at byte `offset` (i32).
   Value descriptor(Value offset, int64_t leadingBytes) {
-    Value address = b.create<arith::ExtUIOp>(
-        i64, b.create<arith::ShRUIOp>(add(sharedBase, offset), c32(4)));
-    int64_t fixed = ((leadingBytes >> 4) << 16) |
-                    (int64_t(kSwizzleAtom >> 4) << 32) | (int64_t(1) << 62);
-    return b.create<arith::OrIOp>(address, c64(fixed));
-  }
-  /// `desc` with its start address `bytes` (a multiple of 16) further: the
-  /// address field (bits 0-13, in 16-byte units) cannot carry, as shared
-  /// memory ends below 256 KiB.
-  Value advance(Value desc, int64_t bytes) {
-    return bytes ? b.create<arith::AddIOp>(desc, c64(bytes >> 4)).getResult()
-                 : desc;
+    return kit::smemDescriptor(k, smem.base, offset, leadingBytes);
   }
 
   /// Emits `body(first)` in a loop over this block's tiles, after
@@ -184,16 +133,14 @@ private:
   void forEachTile(function_ref<void(Value first)> body);
   void produce(Value first);
   /// The f32 accumulators of one m64 row block: a struct of mmaN / 2.
-  Type accumulatorType();
+  Type accumulatorType() { return kit::getAccumulatorType(ctx, c.mmaN()); }
   /// Waits for the K step at ring `position` (index) and issues its wgmma
   /// (one per m64 row block, block_k / kStep deep) onto `acc`, or from zero
   /// with `fresh`; commits the group and returns the results (pending).
   SmallVector<Value> issueStep(Value position, Value consumer,
                                ArrayRef<Value> acc, bool fresh);
-  /// `acc` through an empty volatile inline asm that ties each register
-  /// (CUTLASS's warpgroup_fence_operand): code that reads the result
-  /// cannot move above it, nor code that writes `acc` below it.
-  Value pin(Value acc);
+  /// `acc` pinned (kit::pinAccumulator).
+  Value pin(Value acc) { return kit::pinAccumulator(k, acc, c.mmaN() / 2); }
   /// One arrive per warp on the `empty` barrier of `position`'s slot, when
   /// `when` (i1, null: always) holds.
   void release(Value position, Value when);
@@ -217,6 +164,7 @@ private:
                       Value lane, Value warpRow0);
 
   ImplicitLocOpBuilder &b;
+  kit::KitBuilder k;
   const KernelConfig &c;
   MLIRContext *ctx;
   Type i32, i64;
@@ -230,8 +178,8 @@ private:
   /// The current tile's origin and batch (index values; batch is null for
   /// unbatched results).
   Value mBase, nBase, batch;
-  /// The aligned shared memory as a pointer and as a shared-window address.
-  Value shared, sharedBase;
+  /// The aligned shared memory.
+  kit::SharedMemory smem;
 };
 
 void WgmmaBuilder::forEachTile(function_ref<void(Value first)> body) {
@@ -243,30 +191,30 @@ void WgmmaBuilder::forEachTile(function_ref<void(Value first)> body) {
     batch = c.rankC == 3
                 ? b.create<gpu::BlockIdOp>(gpu::Dimension::z).getResult()
                 : Value();
-    Value tilesN = b.create<arith::DivUIOp>(add(N, idx(c.blockN - 1)),
-                                            idx(c.blockN));
-    nBase = mul(b.create<arith::RemUIOp>(tile, tilesN), idx(c.blockN));
-    mBase = mul(b.create<arith::DivUIOp>(tile, tilesN), idx(c.blockM));
-    Value share = b.create<arith::DivUIOp>(add(kTiles, idx(c.splitK - 1)),
-                                           idx(c.splitK));
-    kBegin = b.create<arith::MinUIOp>(mul(rank, share), kTiles);
+    Value tilesN = b.create<arith::DivUIOp>(k.add(N, k.idx(c.blockN - 1)),
+                                            k.idx(c.blockN));
+    nBase = k.mul(b.create<arith::RemUIOp>(tile, tilesN), k.idx(c.blockN));
+    mBase = k.mul(b.create<arith::DivUIOp>(tile, tilesN), k.idx(c.blockM));
+    Value share = b.create<arith::DivUIOp>(k.add(kTiles, k.idx(c.splitK - 1)),
+                                           k.idx(c.splitK));
+    kBegin = b.create<arith::MinUIOp>(k.mul(rank, share), kTiles);
     kCount = b.create<arith::SubIOp>(
-        b.create<arith::MinUIOp>(add(kBegin, share), kTiles), kBegin);
-    body(idx(0));
+        b.create<arith::MinUIOp>(k.add(kBegin, share), kTiles), kBegin);
+    body(k.idx(0));
     return;
   }
-  kBegin = idx(0);
+  kBegin = k.idx(0);
   kCount = kTiles;
-  Value tilesM = b.create<arith::DivUIOp>(add(M, idx(c.blockM - 1)),
-                                          idx(c.blockM));
-  Value tilesN = b.create<arith::DivUIOp>(add(N, idx(c.blockN - 1)),
-                                          idx(c.blockN));
-  Value perBatch = mul(tilesM, tilesN);
+  Value tilesM = b.create<arith::DivUIOp>(k.add(M, k.idx(c.blockM - 1)),
+                                          k.idx(c.blockM));
+  Value tilesN = b.create<arith::DivUIOp>(k.add(N, k.idx(c.blockN - 1)),
+                                          k.idx(c.blockN));
+  Value perBatch = k.mul(tilesM, tilesN);
   Value batches = c.rankC == 3 ? b.create<memref::DimOp>(C, 0).getResult()
-                               : idx(1);
+                               : k.idx(1);
   Value block = b.create<gpu::BlockIdOp>(gpu::Dimension::x);
   Value grid = b.create<gpu::GridDimOp>(gpu::Dimension::x);
-  auto loop = b.create<scf::ForOp>(block, mul(perBatch, batches), grid);
+  auto loop = b.create<scf::ForOp>(block, k.mul(perBatch, batches), grid);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value tile = loop.getInductionVar();
@@ -277,7 +225,7 @@ void WgmmaBuilder::forEachTile(function_ref<void(Value first)> body) {
   // Every tile has kTiles steps: the ring position continues across tiles.
   Value done = b.create<arith::DivUIOp>(
       b.create<arith::SubIOp>(tile, block), grid);
-  body(mul(done, kTiles));
+  body(k.mul(done, kTiles));
 }
 
 void WgmmaBuilder::produce(Value first) {
@@ -285,38 +233,33 @@ void WgmmaBuilder::produce(Value first) {
   auto batchOf = [&](Value v, int64_t rank) -> Value {
     if (rank != 3)
       return Value();
-    Value one = eq(b.create<memref::DimOp>(v, 0), idx(1));
-    return toI32(b.create<arith::SelectOp>(one, idx(0), batch));
+    Value one = k.eq(b.create<memref::DimOp>(v, 0), k.idx(1));
+    return k.toI32(b.create<arith::SelectOp>(one, k.idx(0), batch));
   };
   Value batchA = batchOf(A, c.rankA), batchB = batchOf(B, c.rankB);
-  auto loop = b.create<scf::ForOp>(idx(0), kCount, idx(1));
+  auto loop = b.create<scf::ForOp>(k.idx(0), kCount, k.idx(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value kt = loop.getInductionVar();
-  auto [s, parity] = slotOf(add(first, kt));
+  kit::MbarrierRing bars = ring();
+  auto [s, parity] = bars.slotOf(k, k.add(first, kt));
   // A slot starts free: waiting on the phase before the first passes.
-  wait(barrier(/*full=*/false, s), b.create<arith::XOrIOp>(parity, c32(1)));
-  Value full = barrier(/*full=*/true, s);
-  b.create<NVVM::MBarrierArriveExpectTxOp>(
-      Type(), full, c32(aStageBytes() + bStageBytes()),
-      NVVM::MemScopeKind::CTA, /*relaxed=*/false, Value());
-  Value k0 = toI32(mul(add(kBegin, kt), idx(c.blockK)));
+  kit::waitParity(k, bars.empty(k, s),
+                  b.create<arith::XOrIOp>(parity, k.c32(1)));
+  Value full = bars.full(k, s);
+  kit::arriveExpectTx(k, full, aStageBytes() + bStageBytes());
+  Value k0 = k.toI32(k.mul(k.add(kBegin, kt), k.idx(c.blockK)));
   auto copy = [&](Value tmap, Value dstOffset, Value inner, Value outer,
                   Value batch) {
     SmallVector<Value> coords = {inner, outer};
     if (batch)
       coords.push_back(batch);
-    Value dst = b.create<LLVM::AddrSpaceCastOp>(
-        LLVM::LLVMPointerType::get(ctx, 7), sharedAt(dstOffset));
-    b.create<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp>(
-        dst, tmap, coords, full, ValueRange{}, Value(), Value(),
-        NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
-        NVVM::CTAGroupKindAttr(), Value());
+    kit::tmaLoad(k, tmap, sharedAt(dstOffset), coords, full);
   };
   // A K-contiguous tile is one box of block_k x block_m; an M- or
   // N-contiguous one is a row of 64-wide boxes, each block_k deep.
   Value aTile = aTileAt(s), bTile = bTileAt(s);
-  Value m0 = toI32(mBase), n0 = toI32(nBase);
+  Value m0 = k.toI32(mBase), n0 = k.toI32(nBase);
   if (c.swapAB) {
     // B ([N, K]) on wgmma's A side, A ([M, K]) on its B side.
     copy(tmapB, aTile, k0, n0, batchB);
@@ -327,39 +270,27 @@ void WgmmaBuilder::produce(Value first) {
     copy(tmapA, aTile, k0, m0, batchA);
   else
     for (int64_t ch = 0; ch < c.blockM / 64; ++ch)
-      copy(tmapA, add(aTile, c32(ch * chunkBytes())), add(m0, c32(64 * ch)),
+      copy(tmapA, k.add(aTile, k.c32(ch * chunkBytes())), k.add(m0, k.c32(64 * ch)),
            k0, batchA);
   if (c.transposeB)
     copy(tmapB, bTile, k0, n0, batchB);
   else
     for (int64_t ch = 0; ch < c.blockN / 64; ++ch)
-      copy(tmapB, add(bTile, c32(ch * chunkBytes())), add(n0, c32(64 * ch)),
+      copy(tmapB, k.add(bTile, k.c32(ch * chunkBytes())), k.add(n0, k.c32(64 * ch)),
            k0, batchB);
-}
-
-Type WgmmaBuilder::accumulatorType() {
-  return LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(c.mmaN() / 2, b.getF32Type()));
 }
 
 SmallVector<Value> WgmmaBuilder::issueStep(Value position, Value consumer,
                                            ArrayRef<Value> acc, bool fresh) {
-  auto [s, parity] = slotOf(position);
-  wait(barrier(/*full=*/true, s), parity);
+  kit::MbarrierRing bars = ring();
+  auto [s, parity] = bars.slotOf(k, position);
+  kit::waitParity(k, bars.full(k, s), parity);
   Value aTile = aTileAt(s), bTile = bTileAt(s);
-  Value rows = mul(toI32(consumer), c32(c.consumerRows()));
-  auto wgmmaType = [](Type t) {
-    if (t.isBF16())
-      return NVVM::WGMMATypes::bf16;
-    if (t.isF16())
-      return NVVM::WGMMATypes::f16;
-    return isa<Float8E4M3FNType>(t) ? NVVM::WGMMATypes::e4m3
-                                    : NVVM::WGMMATypes::e5m2;
-  };
+  Value rows = k.mul(k.toI32(consumer), k.c32(c.consumerRows()));
   // A wgmma step covers 32 bytes of K: k16 (16-bit) or k32 (fp8).
   int64_t eb = c.elementBytes(), kStep = 32 / eb;
   SmallVector<Value> part(acc);
-  b.create<NVVM::WgmmaFenceAlignedOp>();
+  kit::wgmmaFence(k);
   // The descriptors of the step's first k slice; the others advance their
   // start address by a constant (one 64-bit add each). K-contiguous tiles:
   // a k slice moves along the swizzled row; M/N-contiguous ones: it moves
@@ -370,65 +301,42 @@ SmallVector<Value> WgmmaBuilder::issueStep(Value position, Value consumer,
   Value descB0 = descriptor(bTile, c.transposeB ? 16 : chunkBytes());
   SmallVector<Value> descA0;
   for (size_t i = 0; i < part.size(); ++i) {
-    Value row0 = add(rows, c32(i * 64));
+    Value row0 = k.add(rows, k.c32(i * 64));
     descA0.push_back(
         !c.transposeA
-            ? descriptor(add(aTile, mul(row0, c32(kSwizzleBytes))), 16)
-            : descriptor(add(aTile, mul(b.create<arith::DivUIOp>(row0, c32(64)),
-                                        c32(chunkBytes()))),
+            ? descriptor(k.add(aTile, k.mul(row0, k.c32(kSwizzleBytes))), 16)
+            : descriptor(k.add(aTile, k.mul(b.create<arith::DivUIOp>(row0, k.c32(64)),
+                                        k.c32(chunkBytes()))),
                          chunkBytes()));
   }
   for (int64_t kk = 0; kk < c.blockK; kk += kStep) {
-    Value descB = advance(descB0, sliceBytes(c.transposeB, kk));
+    Value descB =
+        kit::advanceDescriptor(k, descB0, sliceBytes(c.transposeB, kk));
     for (size_t i = 0; i < part.size(); ++i) {
-      Value descA = advance(descA0[i], sliceBytes(!c.transposeA, kk));
-      part[i] = b.create<NVVM::WgmmaMmaAsyncOp>(
-          accumulatorType(), part[i], descA, descB,
-          NVVM::MMAShapeAttr::get(ctx, 64, c.mmaN(), kStep),
-          wgmmaType(c.swapAB ? c.elementB : c.element),
-          wgmmaType(c.swapAB ? c.element : c.elementB),
-          NVVM::WGMMATypes::f32,
-          fresh && kk == 0 ? NVVM::WGMMAScaleOut::zero
-                           : NVVM::WGMMAScaleOut::one,
-          NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
-          c.transposeA ? NVVM::MMALayout::col : NVVM::MMALayout::row,
-          c.transposeB ? NVVM::MMALayout::col : NVVM::MMALayout::row,
-          NVVM::MMAIntOverflowAttr());
+      Value descA =
+          kit::advanceDescriptor(k, descA0[i], sliceBytes(!c.transposeA, kk));
+      kit::WgmmaShape shape{c.mmaN(), kStep,
+                            c.swapAB ? c.elementB : c.element,
+                            c.swapAB ? c.element : c.elementB};
+      part[i] = kit::wgmmaSS(k, shape, part[i], descA, descB,
+                             /*accumulate=*/!(fresh && kk == 0), c.transposeA,
+                             c.transposeB);
     }
   }
-  b.create<NVVM::WgmmaGroupSyncAlignedOp>();
+  kit::wgmmaCommit(k);
   return part;
 }
 
-Value WgmmaBuilder::pin(Value acc) {
-  int64_t n = c.mmaN() / 2;
-  SmallVector<Value> values;
-  std::string constraints;
-  for (int64_t e = 0; e < n; ++e) {
-    values.push_back(b.create<LLVM::ExtractValueOp>(acc, e));
-    constraints += "=f,";
-  }
-  for (int64_t e = 0; e < n; ++e)
-    constraints += std::to_string(e) + (e + 1 < n ? "," : "");
-  return b
-      .create<LLVM::InlineAsmOp>(accumulatorType(), values, "", constraints,
-                                 /*has_side_effects=*/true,
-                                 /*is_align_stack=*/false,
-                                 LLVM::tailcallkind::TailCallKind::None,
-                                 LLVM::AsmDialectAttr(), ArrayAttr())
-      .getResult(0);
-}
-
 void WgmmaBuilder::release(Value position, Value when) {
-  Value lane = b.create<arith::RemUIOp>(tid, idx(32));
-  Value first = eq(lane, idx(0));
+  Value lane = b.create<arith::RemUIOp>(tid, k.idx(32));
+  Value first = k.eq(lane, k.idx(0));
   auto arrive = b.create<scf::IfOp>(
       when ? b.create<arith::AndIOp>(when, first).getResult() : first,
       /*withElse=*/false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(arrive.thenBlock());
-  b.create<NVVM::MBarrierArriveOp>(
-      Type(), barrier(/*full=*/false, slotOf(position).first), Value());
+  kit::MbarrierRing bars = ring();
+  kit::arrive(k, bars.empty(k, bars.slotOf(k, position).first));
 }
 
 SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
@@ -436,25 +344,25 @@ SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
     return consumePromoted(first, consumer);
   int64_t blocks = c.consumerRows() / 64;
   SmallVector<Value> init(blocks, b.create<LLVM::ZeroOp>(accumulatorType()));
-  auto loop = b.create<scf::ForOp>(idx(0), kCount, idx(1), init);
+  auto loop = b.create<scf::ForOp>(k.idx(0), kCount, k.idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value kt = loop.getInductionVar();
-    Value position = add(first, kt);
+    Value position = k.add(first, kt);
     SmallVector<Value> acc = issueStep(
         position, consumer, llvm::to_vector_of<Value>(loop.getRegionIterArgs()),
         /*fresh=*/false);
     // The previous step's group is complete once at most this one is
     // pending: its slot goes back to the producer, one arrive per warp.
-    b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
-    release(b.create<arith::SubIOp>(position, idx(1)), lt(idx(0), kt));
+    kit::wgmmaWait(k, 1);
+    release(b.create<arith::SubIOp>(position, k.idx(1)), k.lt(k.idx(0), kt));
     b.create<scf::YieldOp>(acc);
   }
   // The tile's last slot goes back once all its wgmma are done.
-  b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
-  release(b.create<arith::SubIOp>(add(first, kCount), idx(1)),
-          lt(idx(0), kCount));
+  kit::wgmmaWait(k, 0);
+  release(b.create<arith::SubIOp>(k.add(first, kCount), k.idx(1)),
+          k.lt(k.idx(0), kCount));
   return loop.getResults();
 }
 
@@ -486,21 +394,21 @@ SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
   // The loop carries the accumulators and the last step's pending products.
   SmallVector<Value> init(2 * blocks, zero);
   auto loop = b.create<scf::ForOp>(
-      idx(0), b.create<arith::DivUIOp>(kCount, idx(2)), idx(1), init);
+      k.idx(0), b.create<arith::DivUIOp>(kCount, k.idx(2)), k.idx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value position = add(first, mul(loop.getInductionVar(), idx(2)));
+    Value position = k.add(first, k.mul(loop.getInductionVar(), k.idx(2)));
     SmallVector<Value> acc(loop.getRegionIterArgs().take_front(blocks));
     SmallVector<Value> pending(loop.getRegionIterArgs().drop_front(blocks));
     SmallVector<Value> even = issueStep(position, consumer, fresh, true);
-    b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
-    release(b.create<arith::SubIOp>(position, idx(1)),
-            lt(idx(0), loop.getInductionVar()));
+    kit::wgmmaWait(k, 1);
+    release(b.create<arith::SubIOp>(position, k.idx(1)),
+            k.lt(k.idx(0), loop.getInductionVar()));
     addInto(acc, pending);
     SmallVector<Value> odd =
-        issueStep(add(position, idx(1)), consumer, fresh, true);
-    b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
+        issueStep(k.add(position, k.idx(1)), consumer, fresh, true);
+    kit::wgmmaWait(k, 1);
     release(position, Value());
     addInto(acc, even);
     acc.append(odd);
@@ -509,19 +417,19 @@ SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
   SmallVector<Value> acc(loop.getResults().take_front(blocks));
   SmallVector<Value> pending(loop.getResults().drop_front(blocks));
   // An odd step count leaves one step; then the pending products.
-  Value last = b.create<arith::SubIOp>(add(first, kCount), idx(1));
+  Value last = b.create<arith::SubIOp>(k.add(first, kCount), k.idx(1));
   auto tail = b.create<scf::IfOp>(
       TypeRange(ValueRange(acc)),
-      eq(b.create<arith::RemUIOp>(kCount, idx(2)), idx(1)), /*withElse=*/true);
+      k.eq(b.create<arith::RemUIOp>(kCount, k.idx(2)), k.idx(1)), /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(tail.thenBlock());
   {
     SmallVector<Value> sum(acc);
     SmallVector<Value> part = issueStep(last, consumer, fresh, true);
-    b.create<NVVM::WgmmaWaitGroupSyncOp>(1);
-    release(b.create<arith::SubIOp>(last, idx(1)), lt(idx(1), kCount));
+    kit::wgmmaWait(k, 1);
+    release(b.create<arith::SubIOp>(last, k.idx(1)), k.lt(k.idx(1), kCount));
     addInto(sum, pending);
-    b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
+    kit::wgmmaWait(k, 0);
     release(last, Value());
     addInto(sum, part);
     b.create<scf::YieldOp>(sum);
@@ -529,8 +437,8 @@ SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
   b.setInsertionPointToStart(tail.elseBlock());
   {
     SmallVector<Value> sum(acc);
-    b.create<NVVM::WgmmaWaitGroupSyncOp>(0);
-    release(last, lt(idx(0), kCount));
+    kit::wgmmaWait(k, 0);
+    release(last, k.lt(k.idx(0), kCount));
     addInto(sum, pending);
     b.create<scf::YieldOp>(sum);
   }
@@ -540,23 +448,23 @@ SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
 void WgmmaBuilder::epilogue(ArrayRef<Value> acc, Value consumer) {
   // wgmma m64nN: warp w of the warpgroup holds rows 16w + lane/4 (+ 8);
   // each n8 column block j gives it columns 8j + 2(lane % 4) (+ 1).
-  Value inGroup = b.create<arith::RemUIOp>(tid, idx(128));
-  Value warp = b.create<arith::DivUIOp>(inGroup, idx(32));
-  Value lane = b.create<arith::RemUIOp>(inGroup, idx(32));
-  Value warpRow0 = add(add(mBase, mul(consumer, idx(c.consumerRows()))),
-                       mul(warp, idx(16)));
-  Value row0 = add(warpRow0, b.create<arith::DivUIOp>(lane, idx(4)));
-  Value col0 = add(nBase, mul(b.create<arith::RemUIOp>(lane, idx(4)), idx(2)));
+  Value inGroup = b.create<arith::RemUIOp>(tid, k.idx(128));
+  Value warp = b.create<arith::DivUIOp>(inGroup, k.idx(32));
+  Value lane = b.create<arith::RemUIOp>(inGroup, k.idx(32));
+  Value warpRow0 = k.add(k.add(mBase, k.mul(consumer, k.idx(c.consumerRows()))),
+                       k.mul(warp, k.idx(16)));
+  Value row0 = k.add(warpRow0, b.create<arith::DivUIOp>(lane, k.idx(4)));
+  Value col0 = k.add(nBase, k.mul(b.create<arith::RemUIOp>(lane, k.idx(4)), k.idx(2)));
   // The staged path writes 16-byte rows: a whole tile in bounds, rows of
   // 16-byte multiples and an aligned C.
   int64_t outBytes = c.output.getIntOrFloatBitWidth() / 8;
   Value address = b.create<memref::ExtractAlignedPointerAsIndexOp>(C);
   Value interior = b.create<arith::AndIOp>(
-      b.create<arith::AndIOp>(le(add(mBase, idx(c.blockM)), M),
-                              le(add(nBase, idx(c.blockN)), N)),
+      b.create<arith::AndIOp>(k.le(k.add(mBase, k.idx(c.blockM)), M),
+                              k.le(k.add(nBase, k.idx(c.blockN)), N)),
       b.create<arith::AndIOp>(
-          eq(b.create<arith::RemUIOp>(N, idx(16 / outBytes)), idx(0)),
-          eq(b.create<arith::RemUIOp>(address, idx(16)), idx(0))));
+          k.eq(b.create<arith::RemUIOp>(N, k.idx(16 / outBytes)), k.idx(0)),
+          k.eq(b.create<arith::RemUIOp>(address, k.idx(16)), k.idx(0))));
   auto split = b.create<scf::IfOp>(interior, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(split.thenBlock());
@@ -565,16 +473,16 @@ void WgmmaBuilder::epilogue(ArrayRef<Value> acc, Value consumer) {
   for (size_t i = 0; i < acc.size(); ++i)
     for (int64_t j = 0; j < c.blockN / 8; ++j)
       for (int64_t e = 0; e < 4; ++e) {
-        Value m = add(row0, idx(i * 64 + (e / 2) * 8));
-        Value n = add(col0, idx(j * 8 + e % 2));
+        Value m = k.add(row0, k.idx(i * 64 + (e / 2) * 8));
+        Value n = k.add(col0, k.idx(j * 8 + e % 2));
         storeChecked(m, n, b.create<LLVM::ExtractValueOp>(acc[i], 4 * j + e));
       }
 }
 
 void WgmmaBuilder::swapEpilogue(ArrayRef<Value> acc, Value consumer) {
-  Value inGroup = b.create<arith::RemUIOp>(tid, idx(128));
-  Value warp = b.create<arith::DivUIOp>(inGroup, idx(32));
-  Value lane = b.create<arith::RemUIOp>(inGroup, idx(32));
+  Value inGroup = b.create<arith::RemUIOp>(tid, k.idx(128));
+  Value warp = b.create<arith::DivUIOp>(inGroup, k.idx(32));
+  Value lane = b.create<arith::RemUIOp>(inGroup, k.idx(32));
   SmallVector<Value> values;
   for (Value a : acc)
     for (int64_t e = 0; e < c.mmaN() / 2; ++e)
@@ -586,22 +494,22 @@ void WgmmaBuilder::swapEpilogue(ArrayRef<Value> acc, Value consumer) {
   // block 0: one slot of 128 x consumers threads per block after the first.
   int64_t slotBytes = 4 * perThread * 128 * c.consumers();
   Value mine =
-      add(c32(stagingOffset()),
-          mul(toI32(add(mul(consumer, idx(128)), inGroup)), c32(4 * perThread)));
+      k.add(k.c32(stagingOffset()),
+          k.mul(k.toI32(k.add(k.mul(consumer, k.idx(128)), inGroup)), k.c32(4 * perThread)));
   auto slot = [&](Value r) {
-    return add(mine, mul(toI32(b.create<arith::SubIOp>(r, idx(1))),
-                         c32(slotBytes)));
+    return k.add(mine, k.mul(k.toI32(b.create<arith::SubIOp>(r, k.idx(1))),
+                         k.c32(slotBytes)));
   };
   OpBuilder::InsertionGuard guard(b);
   if (c.splitK > 1) {
     auto send = b.create<scf::IfOp>(
-        b.create<arith::CmpIOp>(arith::CmpIPredicate::ne, rank, idx(0)),
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::ne, rank, k.idx(0)),
         /*withElse=*/false);
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(send.thenBlock());
       Value remote = b.create<NVVM::MapaOp>(ptr7, sharedAt(slot(rank)),
-                                            c32(0));
+                                            k.c32(0));
       for (int64_t q = 0; q < perThread; q += 4) {
         Value v = b.create<vector::FromElementsOp>(
             quad, ArrayRef<Value>(values).slice(q, 4));
@@ -611,27 +519,27 @@ void WgmmaBuilder::swapEpilogue(ArrayRef<Value> acc, Value consumer) {
       }
     }
     clusterSync();
-    auto receive = b.create<scf::IfOp>(eq(rank, idx(0)), /*withElse=*/false);
+    auto receive = b.create<scf::IfOp>(k.eq(rank, k.idx(0)), /*withElse=*/false);
     b.setInsertionPointToStart(receive.thenBlock());
     for (int64_t r = 1; r < c.splitK; ++r)
       for (int64_t q = 0; q < perThread; q += 4) {
         Value v = b.create<LLVM::LoadOp>(
-            quad, sharedAt(add(slot(idx(r)), c32(4 * q))), 16);
+            quad, sharedAt(k.add(slot(k.idx(r)), k.c32(4 * q))), 16);
         for (int64_t e = 0; e < 4; ++e)
           values[q + e] = b.create<arith::AddFOp>(
               values[q + e], b.create<vector::ExtractOp>(v, e));
       }
   }
   // D = B A^T: its rows (B's, wgmma's m side) are C's columns.
-  Value row0 = add(add(nBase, mul(consumer, idx(c.consumerRows()))),
-                   add(mul(warp, idx(16)),
-                       b.create<arith::DivUIOp>(lane, idx(4))));
-  Value col0 = add(mBase, mul(b.create<arith::RemUIOp>(lane, idx(4)), idx(2)));
+  Value row0 = k.add(k.add(nBase, k.mul(consumer, k.idx(c.consumerRows()))),
+                   k.add(k.mul(warp, k.idx(16)),
+                       b.create<arith::DivUIOp>(lane, k.idx(4))));
+  Value col0 = k.add(mBase, k.mul(b.create<arith::RemUIOp>(lane, k.idx(4)), k.idx(2)));
   int64_t perBlock = c.mmaN() / 2;
   for (int64_t i = 0; i < perThread; ++i) {
     int64_t block = i / perBlock, j = (i % perBlock) / 4, e = i % 4;
-    Value n = add(row0, idx(block * 64 + (e / 2) * 8));
-    Value m = add(col0, idx(j * 8 + e % 2));
+    Value n = k.add(row0, k.idx(block * 64 + (e / 2) * 8));
+    Value m = k.add(col0, k.idx(j * 8 + e % 2));
     storeChecked(m, n, values[i]);
   }
 }
@@ -642,71 +550,62 @@ void WgmmaBuilder::stagedEpilogue(ArrayRef<Value> acc, Value consumer,
   // This warp's 16 x 64 staging block, rows padded by 16 bytes so that the
   // 8 rows of a fragment store fall in different banks.
   int64_t rowBytes = 64 * outBytes + 16;
-  Value consumerWarp = add(mul(consumer, idx(4)), warp);
-  Value staging = add(c32(stagingOffset()),
-                      mul(toI32(consumerWarp), c32(16 * rowBytes)));
-  Value fragRow = toI32(b.create<arith::DivUIOp>(lane, idx(4)));
-  Value fragCol = toI32(mul(b.create<arith::RemUIOp>(lane, idx(4)), idx(2)));
+  Value consumerWarp = k.add(k.mul(consumer, k.idx(4)), warp);
+  Value staging = k.add(k.c32(stagingOffset()),
+                      k.mul(k.toI32(consumerWarp), k.c32(16 * rowBytes)));
+  Value fragRow = k.toI32(b.create<arith::DivUIOp>(lane, k.idx(4)));
+  Value fragCol = k.toI32(k.mul(b.create<arith::RemUIOp>(lane, k.idx(4)), k.idx(2)));
   auto pairType = VectorType::get({2}, c.output);
   int64_t perVector = 16 / outBytes;
   int64_t vectorsPerRow = 64 / perVector;
   auto vectorType = VectorType::get({perVector}, c.output);
-  Value laneI32 = toI32(lane);
-  Value colBase = add(nBase, mul(b.create<arith::RemUIOp>(lane, idx(4)),
-                                 idx(2)));
+  Value laneI32 = k.toI32(lane);
+  Value colBase = k.add(nBase, k.mul(b.create<arith::RemUIOp>(lane, k.idx(4)),
+                                 k.idx(2)));
   for (size_t i = 0; i < acc.size(); ++i)
     for (int64_t q = 0; q < c.blockN / 64; ++q) {
       // Fragments -> shared: pairs at (lane/4 (+8), 8j + 2(lane%4)).
       for (int64_t j = 0; j < 8; ++j)
         for (int64_t h = 0; h < 2; ++h) {
           int64_t e = 4 * (q * 8 + j) + 2 * h;
-          Value n = add(colBase, idx(q * 64 + j * 8));
-          Value first = finishElement(
-              b, c, b.create<LLVM::ExtractValueOp>(acc[i], e), bias, n, scale);
-          Value second = finishElement(
-              b, c, b.create<LLVM::ExtractValueOp>(acc[i], e + 1), bias,
-              add(n, idx(1)), scale);
+          Value n = k.add(colBase, k.idx(q * 64 + j * 8));
+          Value first = kit::finishElement(
+              b, c.epilogueSpec(), b.create<LLVM::ExtractValueOp>(acc[i], e), bias, n, scale);
+          Value second = kit::finishElement(
+              b, c.epilogueSpec(), b.create<LLVM::ExtractValueOp>(acc[i], e + 1), bias,
+              k.add(n, k.idx(1)), scale);
           Value pair = b.create<vector::FromElementsOp>(
               pairType, ValueRange{first, second});
-          Value offset = add(
+          Value offset = k.add(
               staging,
-              add(mul(add(fragRow, c32(8 * h)), c32(rowBytes)),
-                  mul(add(fragCol, c32(8 * j)), c32(outBytes))));
+              k.add(k.mul(k.add(fragRow, k.c32(8 * h)), k.c32(rowBytes)),
+                  k.mul(k.add(fragCol, k.c32(8 * j)), k.c32(outBytes))));
           b.create<LLVM::StoreOp>(pair, sharedAt(offset), outBytes * 2);
         }
-      b.create<NVVM::SyncWarpOp>(c32(-1));
+      b.create<NVVM::SyncWarpOp>(k.c32(-1));
       // Shared -> global: 16 rows of 64 elements as 16-byte vectors.
       for (int64_t p = 0; p < 16 * vectorsPerRow / 32; ++p) {
-        Value v = add(laneI32, c32(32 * p));
-        Value r = b.create<arith::DivUIOp>(v, c32(vectorsPerRow));
-        Value cv = b.create<arith::RemUIOp>(v, c32(vectorsPerRow));
-        Value offset = add(staging, add(mul(r, c32(rowBytes)),
-                                        mul(cv, c32(16))));
+        Value v = k.add(laneI32, k.c32(32 * p));
+        Value r = b.create<arith::DivUIOp>(v, k.c32(vectorsPerRow));
+        Value cv = b.create<arith::RemUIOp>(v, k.c32(vectorsPerRow));
+        Value offset = k.add(staging, k.add(k.mul(r, k.c32(rowBytes)),
+                                        k.mul(cv, k.c32(16))));
         Value data =
             b.create<LLVM::LoadOp>(vectorType, sharedAt(offset), 16);
-        Value m = add(add(warpRow0, idx(i * 64)),
+        Value m = k.add(k.add(warpRow0, k.idx(i * 64)),
                       b.create<arith::IndexCastUIOp>(b.getIndexType(), r));
-        Value n = add(add(nBase, idx(q * 64)),
-                      mul(b.create<arith::IndexCastUIOp>(b.getIndexType(), cv),
-                          idx(perVector)));
+        Value n = k.add(k.add(nBase, k.idx(q * 64)),
+                      k.mul(b.create<arith::IndexCastUIOp>(b.getIndexType(), cv),
+                          k.idx(perVector)));
         b.create<vector::StoreOp>(data, C, at(m, n), /*nontemporal=*/false,
                                   llvm::MaybeAlign(16));
       }
-      b.create<NVVM::SyncWarpOp>(c32(-1));
+      b.create<NVVM::SyncWarpOp>(k.c32(-1));
     }
 }
 
 gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
-  // The extern shared array every wgmma kernel of the module addresses.
-  Operation *module = b.getInsertionBlock()->getParentOp();
-  if (!SymbolTable::lookupSymbolIn(module, kSharedSymbol)) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(b.getInsertionBlock());
-    b.create<LLVM::GlobalOp>(LLVM::LLVMArrayType::get(b.getI8Type(), 0),
-                             /*isConstant=*/false, LLVM::Linkage::External,
-                             kSharedSymbol, Attribute(), /*alignment=*/1024,
-                             /*addrSpace=*/3);
-  }
+  kit::SharedMemory::declare(k);
 
   auto dynamic = [&](int64_t rank, Type t) {
     return MemRefType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic),
@@ -727,26 +626,13 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   // A register cap at entry, which setmaxnreg needs: one block per SM, two
   // for swap_ab (decode tiles are small).
   int64_t blocksPerSM = c.swapAB ? 2 : 1;
-  func->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr({threads, 1, 1}));
-  func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(blocksPerSM));
-  if (c.swapAB) {
-    // One tile per cluster of split_k blocks (grid: split_k, tiles, batch).
-    func->setAttr("tessera.cluster_blocks", b.getI64IntegerAttr(c.splitK));
-    if (c.splitK > 1)
-      func->setAttr("nvvm.cluster_dim",
-                    b.getDenseI32ArrayAttr(
-                        {static_cast<int32_t>(c.splitK), 1, 1}));
-  } else {
-    // Persistent: the launch plan starts at most this many blocks.
-    func->setAttr("tessera.max_blocks", b.getI64IntegerAttr(c.maxBlocks));
-  }
-  // TMA boxes (inner, outer) of A and B, for the launch plan.
-  int64_t inner = kSwizzleBytes / c.elementBytes();
-  int64_t aBox[2] = {inner, c.transposeA ? c.blockK : c.blockM};
-  int64_t bBox[2] = {inner, c.transposeB ? c.blockN : c.blockK};
-  func->setAttr("tessera.tensor_maps",
-                b.getArrayAttr({b.getDenseI64ArrayAttr(aBox),
-                                b.getDenseI64ArrayAttr(bBox)}));
+  kit::setLaunchBounds(k, func, threads, blocksPerSM);
+  // swap_ab: one tile per cluster of split_k blocks (grid: split_k, tiles,
+  // batch), the cluster in the cubin so that a plain launch forms it.
+  if (c.swapAB && c.splitK > 1)
+    func->setAttr("nvvm.cluster_dim",
+                  b.getDenseI32ArrayAttr(
+                      {static_cast<int32_t>(c.splitK), 1, 1}));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
 
@@ -766,32 +652,19 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   N = dim(C, c.rankC - 1);
   K = c.transposeA ? dim(A, c.rankA - 2) : dim(A, c.rankA - 1);
   tid = b.create<gpu::ThreadIdOp>(gpu::Dimension::x);
-  kTiles = b.create<arith::DivUIOp>(add(K, idx(c.blockK - 1)), idx(c.blockK));
+  kTiles = b.create<arith::DivUIOp>(k.add(K, k.idx(c.blockK - 1)), k.idx(c.blockK));
 
   // Shared memory, aligned up to 1 KiB (the 128-byte swizzle's period).
-  Value raw = b.create<LLVM::AddressOfOp>(LLVM::LLVMPointerType::get(ctx, 3),
-                                          kSharedSymbol);
-  Value rawBase = b.create<LLVM::PtrToIntOp>(i32, raw);
-  sharedBase = b.create<arith::AndIOp>(add(rawBase, c32(1023)), c32(~1023));
-  shared = b.create<LLVM::GEPOp>(
-      LLVM::LLVMPointerType::get(ctx, 3), b.getI8Type(), raw,
-      ValueRange{b.create<arith::SubIOp>(sharedBase, rawBase)});
+  smem = kit::SharedMemory::get(k);
 
   // Barriers: full expects the producer's arrive and the TMA bytes; empty
   // an arrive from every consumer warp.
   {
-    auto first = b.create<scf::IfOp>(eq(tid, idx(0)), /*withElse=*/false);
+    auto first = b.create<scf::IfOp>(k.eq(tid, k.idx(0)), /*withElse=*/false);
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(first.thenBlock());
-    for (int64_t s = 0; s < c.stages; ++s) {
-      b.create<NVVM::MBarrierInitOp>(barrier(true, c32(s)), c32(1), Value());
-      b.create<NVVM::MBarrierInitOp>(barrier(false, c32(s)),
-                                     c32(4 * c.consumers()), Value());
-    }
-    b.create<NVVM::FenceMbarrierInitOp>();
-    b.create<NVVM::FenceProxyOp>(
-        NVVM::ProxyKind::async_shared,
-        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    ring().init(k, 4 * c.consumers());
+    kit::fenceBarrierInit(k);
   }
   b.create<gpu::BarrierOp>();
   // Blocks of a cluster write into the first one's shared memory: they all
@@ -799,24 +672,14 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   if (c.swapAB && c.splitK > 1)
     clusterSync();
 
-  Value warpGroup = b.create<arith::DivUIOp>(tid, idx(128));
-  auto roles = b.create<scf::IfOp>(eq(warpGroup, idx(0)), /*withElse=*/true);
+  Value warpGroup = b.create<arith::DivUIOp>(tid, k.idx(128));
+  auto roles = b.create<scf::IfOp>(k.eq(warpGroup, k.idx(0)), /*withElse=*/true);
   b.setInsertionPointToStart(roles.thenBlock());
   // The producer needs few registers; the consumers take what it frees.
-  // The block starts with the cap that maxntid and minctasm imply (64K
-  // registers / (threads x blocks per SM), in multiples of 8) for every
-  // thread, and setmaxnreg only moves registers within that pool: asking
-  // for more than it holds would block the consumers forever.
-  int64_t entry =
-      std::min<int64_t>(248, 65536 / (threads * blocksPerSM) / 8 * 8);
-  int64_t producerRegisters = std::min<int64_t>(56, entry);
-  int64_t consumerRegisters = std::min<int64_t>(
-      240, (threads * entry - 128 * producerRegisters) /
-               (128 * c.consumers()) / 8 * 8);
-  b.create<NVVM::SetMaxRegisterOp>(producerRegisters,
-                                   NVVM::SetMaxRegisterAction::decrease);
+  kit::RegisterSplit registers = kit::splitRegisters(threads, blocksPerSM);
+  kit::setRegisters(k, registers.producer, /*increase=*/false);
   {
-    auto issuer = b.create<scf::IfOp>(eq(tid, idx(0)), /*withElse=*/false);
+    auto issuer = b.create<scf::IfOp>(k.eq(tid, k.idx(0)), /*withElse=*/false);
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(issuer.thenBlock());
     forEachTile([&](Value first) { produce(first); });
@@ -824,9 +687,8 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   if (c.swapAB && c.splitK > 1)
     clusterSync();
   b.setInsertionPointToStart(roles.elseBlock());
-  b.create<NVVM::SetMaxRegisterOp>(consumerRegisters,
-                                   NVVM::SetMaxRegisterAction::increase);
-  Value consumer = b.create<arith::SubIOp>(warpGroup, idx(1));
+  kit::setRegisters(k, registers.consumer, /*increase=*/true);
+  Value consumer = b.create<arith::SubIOp>(warpGroup, k.idx(1));
   if (c.scaled)
     scale = b.create<arith::MulFOp>(b.create<memref::LoadOp>(scaleA),
                                     b.create<memref::LoadOp>(scaleB));
@@ -848,4 +710,18 @@ gpu::GPUFuncOp gpu_matmul::buildWgmmaKernel(ImplicitLocOpBuilder &b,
                                             const KernelConfig &c,
                                             StringRef name) {
   return WgmmaBuilder(b, c).build(name);
+}
+
+SmallVector<int64_t> gpu_matmul::getTensorMapBox(const KernelConfig &c,
+                                                 bool operandB) {
+  // A K-contiguous tile is one box of 128 bytes x its rows; an M- or
+  // N-contiguous one is loaded as boxes 64 elements wide, block_k deep.
+  int64_t inner = kSwizzleBytes / c.elementBytes();
+  SmallVector<int64_t> box = {inner};
+  if (!operandB)
+    box.push_back(c.transposeA ? c.blockK : c.blockM);
+  else
+    box.push_back(c.transposeB ? c.blockN : c.blockK);
+  box.resize(operandB ? c.rankB : c.rankA, 1);
+  return box;
 }

@@ -1,6 +1,6 @@
-// RUN: tessera-opt %s -split-input-file -verify-diagnostics --tessera-gpu-build-matmul-kernels=target=sm_80
-// RUN: not tessera-opt %s --tessera-gpu-build-matmul-kernels=target=sm_70 2>&1 | FileCheck %s --check-prefix=TARGET
-// TARGET: error: tessera-gpu-build-matmul-kernels: unknown target 'sm_70' (expected sm_90a or sm_80)
+// RUN: tessera-opt %s -split-input-file -verify-diagnostics --tessera-gpu-build-kernels=target=sm_80
+// RUN: not tessera-opt %s --tessera-gpu-build-kernels=target=sm_70 2>&1 | FileCheck %s --check-prefix=TARGET
+// TARGET: error: tessera-gpu-build-kernels: unknown target 'sm_70' (expected sm_90a or sm_80)
 
 func.func @no_schedule(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<64x64xf32> {
   // expected-error @below {{has no 'schedules': run tessera-gpu-select-schedule first}}

@@ -1,9 +1,11 @@
-// RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_80 --tessera-gpu-build-matmul-kernels=target=sm_80 | FileCheck %s
+// RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_80 --tessera-gpu-build-kernels=target=sm_80 | FileCheck %s
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @aligned
 // CHECK: tessera.matmul
-// CHECK-SAME: tessera.kernels = [@[[SMALL:tessera_matmul_[0-9]+]], @[[LARGE:tessera_matmul_[0-9]+]]]
+// CHECK-SAME: tessera.launch_plans = [#tessera.launch_plan<condition = "v2.0 <= 64"
+// CHECK-SAME: kernel = @[[SMALL:tessera_matmul_[0-9]+]], grid = ["cdiv(v2.1,32)", "cdiv(v2.0,32)", "1"], block = [128, 1, 1], shared_memory = 113664
+// CHECK-SAME: kernel = @[[LARGE:tessera_matmul_[0-9]+]]
 func.func @aligned(%a: tensor<?x256xbf16>, %b: tensor<256x512xbf16>) -> tensor<?x512xf32> {
   %0 = tessera.matmul %a, %b : tensor<?x256xbf16>, tensor<256x512xbf16> -> tensor<?x512xf32>
   return %0 : tensor<?x512xf32>
@@ -12,7 +14,7 @@ func.func @aligned(%a: tensor<?x256xbf16>, %b: tensor<256x512xbf16>) -> tensor<?
 // Rows of 127 f16 are not 16-byte multiples: element loads, one buffer.
 // CHECK-LABEL: func.func @unaligned_epilogue
 // CHECK: tessera.matmul
-// CHECK-SAME: tessera.kernels = [@[[UNALIGNED:tessera_matmul_[0-9]+]]]
+// CHECK-SAME: kernel = @[[UNALIGNED:tessera_matmul_[0-9]+]]
 func.func @unaligned_epilogue(%a: tensor<17x127xf16>, %b: tensor<33x127xf16>, %bias: tensor<33xf32>) -> tensor<17x33xf16> {
   %0 = tessera.matmul %a, %b, %bias {transpose_b, epilogue = #tessera.epilogue<gelu_tanh>, alpha = 0.5 : f32, schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4>]} : tensor<17x127xf16>, tensor<33x127xf16>, tensor<33xf32> -> tensor<17x33xf16>
   return %0 : tensor<17x33xf16>
@@ -22,7 +24,13 @@ func.func @unaligned_epilogue(%a: tensor<17x127xf16>, %b: tensor<33x127xf16>, %b
 // kernel.
 // CHECK-LABEL: func.func @split_k
 // CHECK: tessera.matmul
-// CHECK-SAME: tessera.kernels = [@[[SPLIT:tessera_matmul_[0-9]+]]]
+// The workspace [batch, M, N] is value 3 (after a, b and the result),
+// zeroed before the partial sums; the epilogue kernel has one thread per
+// element.
+// CHECK-SAME: temporaries = [#tessera.temporary<element = f32, dims = ["1", "v2.0", "v2.1"], zero = true>]
+// CHECK-SAME: kernel = @[[SPLIT:tessera_matmul_[0-9]+]], grid = ["cdiv(v2.1,64)", "cdiv(v2.0,32)", "1*4"]
+// CHECK-SAME: #tessera.kernel_param<kind = "memref", value = 3>]>
+// CHECK-SAME: kernel = @[[SPLIT]]_epilogue, grid = ["cdiv(1*v2.0*v2.1,256)", "1", "1"], block = [256, 1, 1], shared_memory = 0, params = [#tessera.kernel_param<kind = "memref", value = 3>, #tessera.kernel_param<kind = "memref", value = 2>]
 func.func @split_k(%x: tensor<16x4096xbf16>, %w: tensor<1024x4096xbf16>) -> tensor<16x1024xbf16> {
   %0 = tessera.matmul %x, %w {transpose_b, epilogue = #tessera.epilogue<silu>, schedules = [#tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 4, warps = 4, split_k = 4>]} : tensor<16x4096xbf16>, tensor<1024x4096xbf16> -> tensor<16x1024xbf16>
   return %0 : tensor<16x1024xbf16>
@@ -33,7 +41,6 @@ func.func @split_k(%x: tensor<16x4096xbf16>, %w: tensor<1024x4096xbf16>) -> tens
 // steps.
 // CHECK: gpu.func @[[SMALL]](%{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xf32>) kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-SAME: tessera.shared_memory = 113664
 // CHECK: gpu.dynamic_shared_memory
 // CHECK: nvgpu.device_async_copy {{.*}}, 8, %{{.*}} {bypassL1}
 // CHECK: nvgpu.device_async_create_group

@@ -1,10 +1,16 @@
-// RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_90a --tessera-gpu-build-matmul-kernels=target=sm_90a | FileCheck %s
+// RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_90a --tessera-gpu-build-kernels=target=sm_90a | FileCheck %s
 
 // fp8 with per-tensor scales, a bias and an epilogue; dynamic M: a swapped
 // decode class, then 128 x 64 and 128 x 128 tiles (fp8 keeps a second set of
 // accumulators, so no 256-row tiles).
 // CHECK-LABEL: func.func @prefill
-// CHECK: tessera.kernels = [@[[DECODE:tessera_matmul_[0-9]+]], @[[MID:tessera_matmul_[0-9]+]], @[[LARGE:tessera_matmul_[0-9]+]]]
+// CHECK: kernel = @[[DECODE:tessera_matmul_[0-9]+]]
+// CHECK-SAME: kernel = @[[MID:tessera_matmul_[0-9]+]]
+// CHECK-SAME: box = [128, 128], swizzle = 128>, #tessera.kernel_param<kind = "tmap", value = 1, box = [128, 64], swizzle = 128>
+// The scales (values 3 and 4) follow A and B, then the bias, the result.
+// CHECK-SAME: #tessera.kernel_param<kind = "memref", value = 0>, #tessera.kernel_param<kind = "memref", value = 1>, #tessera.kernel_param<kind = "memref", value = 3>, #tessera.kernel_param<kind = "memref", value = 4>, #tessera.kernel_param<kind = "memref", value = 2>, #tessera.kernel_param<kind = "memref", value = 5>]
+// CHECK-SAME: kernel = @[[LARGE:tessera_matmul_[0-9]+]]
+// CHECK-SAME: box = [128, 128], swizzle = 128>, #tessera.kernel_param<kind = "tmap", value = 1, box = [128, 128], swizzle = 128>
 func.func @prefill(%x: tensor<?x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E4M3FN>, %sx: tensor<f32>, %sw: tensor<f32>, %bias: tensor<4096xbf16>) -> tensor<?x4096xbf16> {
   %0 = tessera.matmul %x, %w, %bias scales(%sx, %sw) {transpose_b, epilogue = #tessera.epilogue<gelu_tanh>} : tensor<?x4096xf8E4M3FN>, tensor<4096x4096xf8E4M3FN>, tensor<4096xbf16> -> tensor<?x4096xbf16>
   return %0 : tensor<?x4096xbf16>
@@ -12,7 +18,8 @@ func.func @prefill(%x: tensor<?x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E4M3FN>, 
 
 // Mixed fp8 types, swapped: B's e5m2 rows are wgmma's A side.
 // CHECK-LABEL: func.func @decode
-// CHECK: tessera.kernels = [@[[MIXED:tessera_matmul_[0-9]+]]]
+// CHECK: kernel = @[[MIXED:tessera_matmul_[0-9]+]]
+// CHECK-SAME: box = [128, 16], swizzle = 128>, #tessera.kernel_param<kind = "tmap", value = 1, box = [128, 64], swizzle = 128>
 func.func @decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf8E4M3FN>, tensor<4096x4096xf8E5M2> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>
@@ -24,7 +31,6 @@ func.func @decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) ->
 // 128 x 64 tiles: TMA boxes 128 fp8 wide (one 128-byte swizzled row), 24 KiB
 // a stage.
 // CHECK: gpu.func @[[MID]](
-// CHECK-SAME: tessera.tensor_maps = [array<i64: 128, 128>, array<i64: 128, 64>]
 // CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c24576_i32
 // CHECK: nvvm.setmaxregister increase 224
 // CHECK: %[[A:.*]] = memref.load %{{.*}}[] : memref<f32>
@@ -69,11 +75,9 @@ func.func @decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) ->
 // CHECK-NEXT: memref.load %{{.*}} : memref<?xbf16>
 
 // CHECK: gpu.func @[[LARGE]](
-// CHECK-SAME: tessera.tensor_maps = [array<i64: 128, 128>, array<i64: 128, 128>]
 // CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c32768_i32
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <zero>]
 
 // CHECK: gpu.func @[[MIXED]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: memref<?x?xf8E4M3FN>, %{{.*}}: memref<?x?xf8E5M2>, %{{.*}}: memref<?x?xf32>)
 // CHECK-SAME: nvvm.cluster_dim = array<i32: 2, 1, 1>
-// CHECK-SAME: tessera.tensor_maps = [array<i64: 128, 16>, array<i64: 128, 64>]
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 16, k = 32>, D[<f32>, <zero>], A[<e5m2>, <one>, <row>], B[<e4m3>, <one>, <col>]

@@ -1,9 +1,20 @@
-// RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_90a --tessera-gpu-build-matmul-kernels=target=sm_90a | FileCheck %s
+// RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_90a --tessera-gpu-build-kernels=target=sm_90a | FileCheck %s
 
 // Dynamic M: the decode class takes mma.sync, M <= 256 and larger M wgmma.
+// Each schedule's launch plan: the M class it serves (M is dimension 0 of
+// value 2, the result), one launch. The persistent wgmma kernels start at
+// most one block per SM and take the TMA descriptors first (K-contiguous
+// A: 64 x 128 boxes; N-contiguous B: 64 x 64).
 // CHECK-LABEL: func.func @tokens
 // CHECK: tessera.matmul
-// CHECK-SAME: tessera.kernels = [@[[DECODE:tessera_matmul_[0-9]+]], @[[WGMMA:tessera_matmul_[0-9]+]], @[[LARGE:tessera_matmul_[0-9]+]]]
+// CHECK-SAME: tessera.launch_plans = [#tessera.launch_plan<condition = "v2.0 <= 64"
+// CHECK-SAME: kernel = @[[DECODE:tessera_matmul_[0-9]+]], grid = ["cdiv(v2.1,32)", "cdiv(v2.0,32)", "1"], block = [128, 1, 1]
+// CHECK-SAME: #tessera.launch_plan<condition = "v2.0 <= 256"
+// CHECK-SAME: kernel = @[[WGMMA:tessera_matmul_[0-9]+]], grid = ["min(1*cdiv(v2.0,128)*cdiv(v2.1,64),132)", "1", "1"], block = [384, 1, 1], shared_memory = 216192
+// CHECK-SAME: params = [#tessera.kernel_param<kind = "tmap", value = 0, box = [64, 128], swizzle = 128>, #tessera.kernel_param<kind = "tmap", value = 1, box = [64, 64], swizzle = 128>, #tessera.kernel_param<kind = "memref", value = 0>, #tessera.kernel_param<kind = "memref", value = 1>, #tessera.kernel_param<kind = "memref", value = 2>]
+// CHECK-SAME: #tessera.launch_plan<temporaries = []
+// CHECK-SAME: kernel = @[[LARGE:tessera_matmul_[0-9]+]]
+// CHECK-SAME: box = [64, 256]
 func.func @tokens(%x: tensor<?x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor<?x4096xbf16> {
   %0 = tessera.matmul %x, %w : tensor<?x4096xbf16>, tensor<4096x4096xbf16> -> tensor<?x4096xbf16>
   return %0 : tensor<?x4096xbf16>
@@ -11,7 +22,8 @@ func.func @tokens(%x: tensor<?x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor
 
 // Both operands transposed, batched with bias and an epilogue.
 // CHECK-LABEL: func.func @transposed
-// CHECK: tessera.kernels = [@[[TRANSPOSED:tessera_matmul_[0-9]+]]]
+// CHECK: kernel = @[[TRANSPOSED:tessera_matmul_[0-9]+]], grid = ["min(v3.0*cdiv(v3.1,128)*cdiv(v3.2,64),132)", "1", "1"], block = [384, 1, 1], shared_memory = 207984
+// CHECK-SAME: box = [64, 64, 1], swizzle = 128>, #tessera.kernel_param<kind = "tmap", value = 1, box = [64, 64, 1], swizzle = 128>
 func.func @transposed(%a: tensor<2x256x384xf16>, %b: tensor<2x512x256xf16>, %bias: tensor<512xf32>) -> tensor<2x384x512xf32> {
   %0 = tessera.matmul %a, %b, %bias {transpose_a, transpose_b, epilogue = #tessera.epilogue<relu>, alpha = 2.0 : f32} : tensor<2x256x384xf16>, tensor<2x512x256xf16>, tensor<512xf32> -> tensor<2x384x512xf32>
   return %0 : tensor<2x384x512xf32>
@@ -19,7 +31,9 @@ func.func @transposed(%a: tensor<2x256x384xf16>, %b: tensor<2x512x256xf16>, %bia
 
 // Decode with W stored [N, K]: A and B swapped, K split over a cluster of 2.
 // CHECK-LABEL: func.func @decode
-// CHECK: tessera.kernels = [@[[SWAP:tessera_matmul_[0-9]+]]]
+// CHECK: kernel = @[[SWAP:tessera_matmul_[0-9]+]], grid = ["2", "cdiv(v3.0,16)*cdiv(v3.1,64)", "1"], block = [256, 1, 1], cluster = [2, 1, 1]
+// CHECK-SAME: box = [64, 16]
+// CHECK-SAME: box = [64, 64]
 func.func @decode(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>, %bias: tensor<4096xbf16>) -> tensor<16x4096xbf16> {
   %0 = tessera.matmul %x, %w, %bias {transpose_b, epilogue = #tessera.epilogue<silu>} : tensor<16x4096xbf16>, tensor<4096x4096xbf16>, tensor<4096xbf16> -> tensor<16x4096xbf16>
   return %0 : tensor<16x4096xbf16>
@@ -29,7 +43,7 @@ func.func @decode(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>, %bias: t
 // SM): the block starts with 80 registers per thread, and setmaxnreg moves
 // only those: the producer gives 24 each, the consumers take 8 each (88).
 // CHECK-LABEL: func.func @decode_two_consumers
-// CHECK: tessera.kernels = [@[[TWO:tessera_matmul_[0-9]+]]]
+// CHECK: kernel = @[[TWO:tessera_matmul_[0-9]+]]
 func.func @decode_two_consumers(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 128, block_k = 64, stages = 8, warps = 12, mma = "wgmma", swap_ab = true>]} : tensor<16x4096xbf16>, tensor<4096x4096xbf16> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>
@@ -42,15 +56,11 @@ func.func @decode_two_consumers(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xb
 // CHECK: nvvm.mma.sync
 
 // The M <= 256 class: 128 x 64 tiles. TMA descriptors first; a producer and
-// two consumer warpgroups, one block per SM; the boxes (K-contiguous A:
-// 64 x 128; N-contiguous B: 64 x 64).
+// two consumer warpgroups, one block per SM.
 // CHECK: gpu.func @[[WGMMA]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>) kernel
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK-SAME: nvvm.maxntid = array<i32: 384, 1, 1>
 // CHECK-SAME: nvvm.minctasm = 1 : i32
-// CHECK-SAME: tessera.max_blocks = 132 : i64
-// CHECK-SAME: tessera.shared_memory = 216192 : i64
-// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 128>, array<i64: 64, 64>]
 // CHECK: llvm.mlir.addressof @tessera_wgmma_smem : !llvm.ptr<3>
 // Eight stages: a full and an empty barrier each (1 arrive + TMA bytes; an
 // arrive from each of the 8 consumer warps).
@@ -94,15 +104,12 @@ func.func @decode_two_consumers(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xb
 
 // Larger M: 256 x 128 tiles; each consumer computes two m64 row blocks.
 // CHECK: gpu.func @[[LARGE]](
-// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 256>, array<i64: 64, 64>]
 // CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c49152_i32
 // CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 16>
 
 // The transposed kernel (128 x 64 tiles; f32 staging rows leave room for 7
 // stages): M-contiguous A and K-contiguous B in wgmma terms.
 // CHECK: gpu.func @[[TRANSPOSED]](
-// CHECK-SAME: tessera.shared_memory = 207984 : i64
-// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 64>, array<i64: 64, 64>]
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <col>], B[<f16>, <one>, <col>]
 // CHECK: arith.maximumf
 
@@ -114,8 +121,6 @@ func.func @decode_two_consumers(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xb
 // CHECK: gpu.func @[[SWAP]](
 // CHECK-SAME: nvvm.cluster_dim = array<i32: 2, 1, 1>
 // CHECK-SAME: nvvm.minctasm = 2 : i32
-// CHECK-SAME: tessera.cluster_blocks = 2 : i64
-// CHECK-SAME: tessera.tensor_maps = [array<i64: 64, 16>, array<i64: 64, 64>]
 // CHECK: nvvm.setmaxregister decrease 56
 // CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c10240_i32
 // CHECK-COUNT-2: nvvm.cp.async.bulk.tensor.shared.cluster.global

@@ -14,7 +14,7 @@
 // VERIFY: verifier-error.mlir:3:{{[0-9]+}}: error: 'tessera.matmul' op contraction size of 'a' (K = 8) does not match that of 'b' (K = 4)
 // GPU: errors.mlir:[[@LINE+9]]:8: error: 'tessera.matmul' op has 'f32' operands 'a' and 'b': sm_90a tensor-core GEMMs take bf16 or f16
 // PTX: error: --emit ptx needs a GPU target (sm_90a or sm_80)
-// TARGET: --target: tpu not in {cpu,sm_90a,sm_80}
+// TARGET: --target: unknown target 'tpu' (expected cpu, sm_90a or sm_80)
 // SCALAR: scalar-arg.mlir:1:1: error: argument #1 of @scaled has type 'f32', which the runtime cannot pass
 // EMPTY: error: the module exports no function
 // TILE: error: CPU schedule key 'm-tile' needs an integer in [1, 64], got '0'

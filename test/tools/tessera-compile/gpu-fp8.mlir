@@ -39,9 +39,9 @@
 // Three M classes (the first a swapped kernel in clusters of 4 blocks);
 // every launch takes A's and B's tensor maps (boxes 128 fp8 wide), A, B,
 // both scales, the bias and the result.
-// PLAN: launch tessera_matmul_0 grid 4 {{.*}} params tmap:arg0:128x64 tmap:arg1:128x64 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
-// PLAN-NEXT: launch tessera_matmul_1 {{.*}} params tmap:arg0:128x128 tmap:arg1:128x64 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
-// PLAN-NEXT: launch tessera_matmul_2 {{.*}} params tmap:arg0:128x128 tmap:arg1:128x128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
+// PLAN: launch tessera_matmul_0 grid 4 {{.*}} params tmap:arg0:128x64:128 tmap:arg1:128x64:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
+// PLAN-NEXT: launch tessera_matmul_1 {{.*}} params tmap:arg0:128x128:128 tmap:arg1:128x64:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
+// PLAN-NEXT: launch tessera_matmul_2 {{.*}} params tmap:arg0:128x128:128 tmap:arg1:128x128:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
 
 // SM80: error: 'tessera.matmul' op has 'f8E4M3FN' operands 'a' and 'b': sm_80 tensor-core GEMMs take bf16 or f16 (fp8 tensor cores need sm_90a)
 

@@ -4,9 +4,9 @@
 // RUN: %ptxas -arch=sm_80 %t.sm80.ptx -o %t.sm80.cubin
 // RUN: tessera-compile %S/gpu.mlir --target sm_90a --emit ptx -o %t.sm90a.ptx
 // RUN: %ptxas -arch=sm_90a %t.sm90a.ptx -o %t.sm90a.cubin
-// RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/mma-sync.mlir --target sm_80 --emit ptx -o %t.more.ptx
+// RUN: tessera-compile %S/../../Transforms/gpu-build-kernels/mma-sync.mlir --target sm_80 --emit ptx -o %t.more.ptx
 // RUN: %ptxas -arch=sm_80 %t.more.ptx -o %t.more.cubin
-// RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/wgmma.mlir --target sm_90a --emit ptx -o %t.wgmma.ptx
+// RUN: tessera-compile %S/../../Transforms/gpu-build-kernels/wgmma.mlir --target sm_90a --emit ptx -o %t.wgmma.ptx
 // RUN: %ptxas -arch=sm_90a %t.wgmma.ptx -o %t.wgmma.cubin
-// RUN: tessera-compile %S/../../Transforms/gpu-build-matmul-kernels/wgmma-fp8.mlir --target sm_90a --emit ptx -o %t.fp8.ptx
+// RUN: tessera-compile %S/../../Transforms/gpu-build-kernels/wgmma-fp8.mlir --target sm_90a --emit ptx -o %t.fp8.ptx
 // RUN: %ptxas -arch=sm_90a %t.fp8.ptx -o %t.fp8.cubin

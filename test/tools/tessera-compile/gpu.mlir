@@ -7,7 +7,7 @@
 // RUN: tessera-run %t.tsm --list | FileCheck %s --check-prefix=LIST
 // RUN: not tessera-compile %s --target sm_80 --emit llvm 2>&1 | FileCheck %s --check-prefix=EMIT
 // RUN: not tessera-compile %s --target sm_80 --schedule m-tile=4 2>&1 | FileCheck %s --check-prefix=SCHEDULE
-// RUN: not tessera-compile %S/Inputs/gpu-unsupported.mlir --target sm_80 2>&1 | FileCheck %s --check-prefix=ATTN
+// RUN: not tessera-compile %S/Inputs/gpu-unsupported.mlir --target sm_80 2>&1 | FileCheck %s --check-prefix=NOKERNEL
 
 // PTX: .version 8.0
 // SM80: .target sm_80
@@ -54,7 +54,7 @@
 // LIST-NEXT: arg arg0 f16 16x4096
 // EMIT: error: --emit llvm and --emit obj are for the cpu target
 // SCHEDULE: error: schedule overrides for GPU targets are written on the op
-// ATTN: gpu-unsupported.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'tessera.attention' op is not supported by the GPU targets yet (functions may hold tessera.matmul ops only)
+// NOKERNEL: gpu-unsupported.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'tessera.fftconv' op is not supported by the GPU targets yet (functions may hold tessera.matmul ops only)
 
 func.func @project(%a: tensor<?x256xbf16>, %b: tensor<256x512xbf16>) -> tensor<?x512xf32> {
   %0 = tessera.matmul %a, %b : tensor<?x256xbf16>, tensor<256x512xbf16> -> tensor<?x512xf32>

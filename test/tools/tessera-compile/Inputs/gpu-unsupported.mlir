@@ -1,4 +1,4 @@
-func.func @attend(%q: tensor<1x2x16x64xbf16>, %k: tensor<1x2x16x64xbf16>, %v: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
-  %o = tessera.attention %q, %k, %v {causal} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
-  return %o : tensor<1x2x16x64xbf16>
+func.func @convolve(%u: tensor<1x4x64xbf16>, %k: tensor<4x64xbf16>) -> tensor<1x4x64xbf16> {
+  %y = tessera.fftconv %u, %k : tensor<1x4x64xbf16>, tensor<4x64xbf16> -> tensor<1x4x64xbf16>
+  return %y : tensor<1x4x64xbf16>
 }
