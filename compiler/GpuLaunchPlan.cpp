@@ -79,6 +79,10 @@ private:
   /// `text` with every `v<i>.<d>` replaced by that size of `values`.
   FailureOr<std::string> substitute(Operation *op, StringRef text,
                                     ArrayRef<const PlanValue *> values);
+  /// The same for an expression, folded to a number when it names no
+  /// symbol.
+  FailureOr<std::string> substituteExpression(
+      Operation *op, StringRef text, ArrayRef<const PlanValue *> values);
   /// The values a plan of `p` numbers.
   SmallVector<const PlanValue *> planValues(const PlannedOp &p,
                                             unsigned plan) const;
@@ -132,6 +136,23 @@ PlanBuilder::substitute(Operation *op, StringRef text,
     out += size.str();
     i = end + 1;
   }
+  return out;
+}
+
+FailureOr<std::string>
+PlanBuilder::substituteExpression(Operation *op, StringRef text,
+                                  ArrayRef<const PlanValue *> vals) {
+  FailureOr<std::string> out = substitute(op, text, vals);
+  if (failed(out))
+    return failure();
+  artifact::Expression expr;
+  if (!artifact::parseExpression(*out, expr).empty())
+    return op->emitOpError() << "launch plan expression '" << text
+                             << "' is not a plan expression";
+  int64_t value;
+  if (expr.symbols().empty() &&
+      artifact::evaluateExpression(expr, {}, value).empty())
+    return std::to_string(value);
   return out;
 }
 
@@ -207,8 +228,8 @@ LogicalResult PlanBuilder::addOp(Operation *op) {
       buffer.dtype = *dtype;
       PlanValue v;
       for (Attribute d : temporary.getDims()) {
-        FailureOr<std::string> text =
-            substitute(op, cast<StringAttr>(d).getValue(), p.values);
+        FailureOr<std::string> text = substituteExpression(
+            op, cast<StringAttr>(d).getValue(), p.values);
         if (failed(text))
           return failure();
         Size size = parseSize(*text);
@@ -257,7 +278,7 @@ LogicalResult PlanBuilder::addSteps(const PlannedOp &p, unsigned index,
     launch.kernel = abi.getKernel().getValue().str();
     for (auto [i, g] : llvm::enumerate(abi.getGrid())) {
       FailureOr<std::string> text =
-          substitute(p.op, cast<StringAttr>(g).getValue(), vals);
+          substituteExpression(p.op, cast<StringAttr>(g).getValue(), vals);
       if (failed(text))
         return failure();
       launch.grid[i] = *text;
@@ -272,7 +293,8 @@ LogicalResult PlanBuilder::addSteps(const PlannedOp &p, unsigned index,
       if (param.getKind() == "i64" || param.getKind() == "i32") {
         out.kind = param.getKind() == "i64" ? artifact::KernelParam::Kind::I64
                                             : artifact::KernelParam::Kind::I32;
-        FailureOr<std::string> text = substitute(p.op, param.getExpr(), vals);
+        FailureOr<std::string> text =
+            substituteExpression(p.op, param.getExpr(), vals);
         if (failed(text))
           return failure();
         out.value = *text;

@@ -26,7 +26,8 @@ std::string KernelBuildState::uniqueName(StringRef prefix) {
 }
 
 static ArrayRef<const KernelFamily *> getFamilies() {
-  static const KernelFamily *families[] = {&getMatmulFamily()};
+  static const KernelFamily *families[] = {
+      &getMatmulFamily(), &getAttentionFamily(), &getMergeAttentionFamily()};
   return families;
 }
 

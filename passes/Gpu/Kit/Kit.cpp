@@ -4,12 +4,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Gpu/Kit/AsyncCopy.h"
 #include "passes/Gpu/Kit/Mbarrier.h"
 #include "passes/Gpu/Kit/Tma.h"
 #include "passes/Gpu/Kit/WarpRoles.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
@@ -171,4 +173,34 @@ void mlir::tessera::kit::namedBarrierSync(KitBuilder &k, Value id,
 void mlir::tessera::kit::namedBarrierArrive(KitBuilder &k, Value id,
                                             int64_t threads) {
   k.b.create<NVVM::BarrierArriveOp>(id, k.c32(threads));
+}
+
+//===----------------------------------------------------------------------===//
+// AsyncCopy
+//===----------------------------------------------------------------------===//
+
+void mlir::tessera::kit::asyncCopyTile(KitBuilder &k, const TileCopy &t,
+                                       int64_t threads, Value tid,
+                                       SmallVectorImpl<Value> &tokens) {
+  int64_t perRow = t.cols / 8, chunks = t.rows * perRow;
+  for (int64_t first = 0; first < chunks; first += threads) {
+    Value chunk = k.add(tid, first);
+    Value inRange = k.lt(chunk, k.idx(chunks));
+    Value r = k.div(chunk, perRow);
+    Value col = k.mul(k.rem(chunk, perRow), 8);
+    Value gRow = k.add(t.row0, r), gCol = k.add(t.col0, col);
+    // Clamp addresses into the tensor; predicated-off copies read nothing.
+    Value rowOk = k.andi(inRange, k.lt(gRow, t.rowLimit));
+    Value valid =
+        k.select(rowOk, k.minu(k.subSat(t.colLimit, gCol), k.idx(8)), k.idx(0));
+    SmallVector<Value> src(t.prefix);
+    src.push_back(k.select(rowOk, gRow, k.idx(0)));
+    src.push_back(k.select(k.lt(gCol, t.colLimit), gCol, k.idx(0)));
+    Value sRow = k.add(t.sharedRow0, k.select(inRange, r, k.idx(0)));
+    Value sCol = k.select(inRange, col, k.idx(t.cols));
+    tokens.push_back(k.b.create<nvgpu::DeviceAsyncCopyOp>(
+        nvgpu::DeviceAsyncTokenType::get(k.ctx), t.shared,
+        ValueRange{sRow, sCol}, t.global, src, k.b.getIndexAttr(8), valid,
+        k.b.getUnitAttr()));
+  }
 }

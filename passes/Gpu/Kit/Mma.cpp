@@ -64,6 +64,13 @@ Value mlir::tessera::kit::wgmmaSS(KitBuilder &k, const WgmmaShape &shape,
 Value mlir::tessera::kit::wgmmaRS(KitBuilder &k, const WgmmaShape &shape,
                                   Value acc, ArrayRef<Value> a, Value descB,
                                   bool accumulate, bool transposeB) {
+  return wgmmaRS(k, shape, acc, a, descB, k.c32(accumulate ? 1 : 0),
+                 transposeB);
+}
+
+Value mlir::tessera::kit::wgmmaRS(KitBuilder &k, const WgmmaShape &shape,
+                                  Value acc, ArrayRef<Value> a, Value descB,
+                                  Value accumulate, bool transposeB) {
   int64_t n = shape.n / 2;
   auto name = [](Type t) { return t.isBF16() ? "bf16" : "f16"; };
   // Operands: the n accumulators (outputs, tied to the same-numbered
@@ -87,11 +94,13 @@ Value mlir::tessera::kit::wgmmaRS(KitBuilder &k, const WgmmaShape &shape,
     constraints += "r,";
     operands.push_back(a[r]);
   }
+  // imm-trans-b is 0 for K-major B (stored [N, K], as wgmmaSS's
+  // transposeB), 1 for N-major.
   text += "$" + std::to_string(2 * n + 4) + ", p, 1, 1, " +
-          (transposeB ? "1" : "0") + ";\n}\n";
+          (transposeB ? "0" : "1") + ";\n}\n";
   constraints += "l,r";
   operands.push_back(descB);
-  operands.push_back(k.c32(accumulate ? 1 : 0));
+  operands.push_back(accumulate);
   return k.b
       .create<LLVM::InlineAsmOp>(getAccumulatorType(k.ctx, shape.n), operands,
                                  text, constraints, /*has_side_effects=*/true,
@@ -128,6 +137,17 @@ Value mlir::tessera::kit::pinAccumulator(KitBuilder &k, Value acc,
                                  LLVM::tailcallkind::TailCallKind::None,
                                  LLVM::AsmDialectAttr(), ArrayAttr())
       .getResult(0);
+}
+
+void mlir::tessera::kit::keepAlive(KitBuilder &k, ValueRange values) {
+  std::string constraints;
+  for (size_t i = 0; i < values.size(); ++i)
+    constraints += i ? ",r" : "r";
+  k.b.create<LLVM::InlineAsmOp>(Type(), values, "", constraints,
+                                /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::tailcallkind::TailCallKind::None,
+                                LLVM::AsmDialectAttr(), ArrayAttr());
 }
 
 //===----------------------------------------------------------------------===//

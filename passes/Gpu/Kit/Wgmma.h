@@ -36,7 +36,8 @@ Value advanceDescriptor(KitBuilder &k, Value desc, int64_t bytes);
 
 /// One wgmma m64 x n x k on accumulators `acc` (a struct of n / 2 f32) with
 /// A and B from shared memory; `accumulate` false starts from zero
-/// (scale-d = 0). `transposeA`/`transposeB` select the M-/N-major layouts.
+/// (scale-d = 0). As for tessera.matmul, `transposeA` means A is stored
+/// [K, M] (M-major) and `transposeB` that B is stored [N, K] (K-major).
 struct WgmmaShape {
   int64_t n, k;
   Type typeA, typeB;
@@ -46,10 +47,16 @@ Value wgmmaSS(KitBuilder &k, const WgmmaShape &shape, Value acc, Value descA,
 /// The same with A in registers: `a` holds the 4 b32 registers (8 16-bit
 /// elements) of this thread's A fragment of the m64 x k16 slice, laid out
 /// as an m16n8k16 A fragment per warp (rows 16 w + lane / 4 (+ 8), columns
-/// 2 (lane % 4) (+ 1) (+ 8)). 16-bit types only; B K-major unless
-/// `transposeB`. Emitted as inline PTX: NVVM's op takes descriptors only.
+/// 2 (lane % 4) (+ 1) (+ 8)). 16-bit types only; `transposeB` as for
+/// wgmmaSS (B stored [N, K], K-major). Emitted as inline PTX: NVVM's op
+/// takes descriptors only.
 Value wgmmaRS(KitBuilder &k, const WgmmaShape &shape, Value acc,
               ArrayRef<Value> a, Value descB, bool accumulate,
+              bool transposeB);
+/// The same with scale-d decided at run time: `accumulate` an i32, 0 to
+/// start from zero.
+Value wgmmaRS(KitBuilder &k, const WgmmaShape &shape, Value acc,
+              ArrayRef<Value> a, Value descB, Value accumulate,
               bool transposeB);
 
 /// wgmma.fence, commit_group and wait_group<pending>.
@@ -62,6 +69,11 @@ void wgmmaWait(KitBuilder &k, int64_t pending);
 /// reads the result cannot move above it, nor code that writes `acc` below
 /// it.
 Value pinAccumulator(KitBuilder &k, Value acc, int64_t count);
+
+/// An empty volatile inline asm reading `values` (b32 registers): keeps
+/// them alive, and so out of LLVM's hands, up to this point (registers an
+/// asynchronous wgmma still reads).
+void keepAlive(KitBuilder &k, ValueRange values);
 
 } // namespace mlir::tessera::kit
 

@@ -827,3 +827,120 @@ func.func @schedules_4(%a: tensor<16x64xbf16>, %b: tensor<64x32xbf16>) -> tensor
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, max_m = 64>, #tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4>]} : tensor<16x64xbf16>, tensor<64x32xbf16> -> tensor<16x32xf32>
   return %0 : tensor<16x32xf32>
 }
+
+// -----
+
+func.func @attention_schedule_block_q(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'block_q' must be a positive multiple of 16, got 24}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 24, block_kv = 64, stages = 2, warps = 4, mma = "mma_sync">]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_block_kv(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'block_kv' must be a multiple of 16 in [16, 256], got 272}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 128, block_kv = 272, stages = 2, warps = 12>]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_consumers(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'block_q' of a wgmma schedule is 64 rows per consumer warpgroup (64 x 2), got 64}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 128, stages = 2, warps = 12>]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_warps(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'warps' of a wgmma schedule must be 8, 12 or 16 (a producer warpgroup and 1 to 3 consumers), got 4}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 128, stages = 2, warps = 4>]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_stages(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'stages' of a wgmma schedule must be at least 2, got 1}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 128, stages = 1, warps = 8>]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_pingpong(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'pingpong' needs at least two consumer warpgroups (warps >= 12)}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 128, stages = 2, warps = 8, pingpong = true>]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_mma_rows(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'block_q' of an mma_sync schedule must be a multiple of 16 rows per warp (16 x 8), got 64}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 8, mma = "mma_sync">]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_split(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'split_kv' must be in [0, 1024] (0: chosen at run time), got -1}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, split_kv = -1, mma = "mma_sync">]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_schedule_mma(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{'mma' must be "wgmma" or "mma_sync", got "wmma"}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, mma = "wmma">]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_classes_static(%q: tensor<1x2x16x64xbf16>) -> tensor<1x2x16x64xbf16> {
+  // expected-error @below {{has a static Sq (16) but 2 schedules; Sq classes need a dynamic Sq}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, max_sq = 16, mma = "mma_sync">, #tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, mma = "mma_sync">]} : tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x16x64xbf16>
+  return %o : tensor<1x2x16x64xbf16>
+}
+
+// -----
+
+func.func @attention_classes_order(%q: tensor<1x2x?x64xbf16>) -> tensor<1x2x?x64xbf16> {
+  // expected-error @below {{'schedules' #0 has max_sq = 0: only the last schedule, and it always, is unbounded (max_sq = 0)}}
+  %o = tessera.attention %q, %q, %q {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, mma = "mma_sync">, #tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, mma = "mma_sync">]} : tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16> -> tensor<1x2x?x64xbf16>
+  return %o : tensor<1x2x?x64xbf16>
+}
+
+// -----
+
+func.func @kernel_param_kind(%a: tensor<4x4xbf16>) -> tensor<4x4xf32> {
+  // expected-error @below {{kernel parameter 'kind' must be memref, tmap, i64 or i32, got 'ptr'}}
+  // expected-error @below {{failed to parse Tessera_KernelAbiAttr parameter 'params'}}
+  // expected-error @below {{failed to parse Tessera_LaunchPlanAttr parameter 'launches'}}
+  %0 = tessera.matmul %a, %a {tessera.launch_plans = [#tessera.launch_plan<temporaries = [], launches = [#tessera.kernel_abi<kernel = @k, grid = ["1", "1", "1"], block = [32, 1, 1], shared_memory = 0, params = [#tessera.kernel_param<kind = "ptr", value = 0>]>]>]} : tensor<4x4xbf16>, tensor<4x4xbf16> -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @kernel_param_box(%a: tensor<4x4xbf16>) -> tensor<4x4xf32> {
+  // expected-error @below {{tensor map box sizes are in [1, 256], got 512}}
+  // expected-error @below {{failed to parse Tessera_KernelAbiAttr parameter 'params'}}
+  // expected-error @below {{failed to parse Tessera_LaunchPlanAttr parameter 'launches'}}
+  %0 = tessera.matmul %a, %a {tessera.launch_plans = [#tessera.launch_plan<temporaries = [], launches = [#tessera.kernel_abi<kernel = @k, grid = ["1", "1", "1"], block = [32, 1, 1], shared_memory = 0, params = [#tessera.kernel_param<kind = "tmap", value = 0, box = [64, 512], swizzle = 128>]>]>]} : tensor<4x4xbf16>, tensor<4x4xbf16> -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @kernel_abi_grid(%a: tensor<4x4xbf16>) -> tensor<4x4xf32> {
+  // expected-error @below {{'grid' must be three expressions (strings)}}
+  // expected-error @below {{failed to parse Tessera_LaunchPlanAttr parameter 'launches'}}
+  %0 = tessera.matmul %a, %a {tessera.launch_plans = [#tessera.launch_plan<temporaries = [], launches = [#tessera.kernel_abi<kernel = @k, grid = ["1", "1"], block = [32, 1, 1], shared_memory = 0, params = []>]>]} : tensor<4x4xbf16>, tensor<4x4xbf16> -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}

@@ -115,3 +115,18 @@ func.func @sparse(%w: tensor<4096x4096xf16, #CSR>, %x: tensor<4096x?xf16>,
   %3 = tessera.spgemm %a, %a : tensor<?x?xf32, #CSR>, tensor<?x?xf32, #CSR> -> tensor<?x?xf32, #CSR>
   return %0, %1, %2, %3 : tensor<4096x?xf16>, tensor<64x16xf32>, tensor<64x16xf16>, tensor<?x?xf32, #CSR>
 }
+
+// CHECK-LABEL: func @attention_schedules
+// CHECK: schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 128, stages = 4, warps = 8, split_kv = 0, pack_gqa = true, max_sq = 16>, #tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, mma = "mma_sync">]
+func.func @attention_schedules(%q: tensor<1x8x?x64xbf16>, %k: tensor<1x2x?x64xbf16>, %v: tensor<1x2x?x64xbf16>) -> tensor<1x8x?x64xbf16> {
+  %o = tessera.attention %q, %k, %v {schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 128, stages = 4, warps = 8, split_kv = 0, pack_gqa = true, max_sq = 16>, #tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 2, warps = 4, mma = "mma_sync">]} : tensor<1x8x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16> -> tensor<1x8x?x64xbf16>
+  return %o : tensor<1x8x?x64xbf16>
+}
+
+// The kernel ABI and launch plans tessera-gpu-build-kernels records.
+// CHECK-LABEL: func @launch_plan
+// CHECK: tessera.launch_plans = [#tessera.launch_plan<condition = "v2.0 <= 64", temporaries = [#tessera.temporary<element = f32, dims = ["1", "v2.0", "v2.1"], zero = true>], launches = [#tessera.kernel_abi<kernel = @k, grid = ["cdiv(v2.1,64)", "1", "1"], block = [128, 1, 1], cluster = [2, 1, 1], shared_memory = 1024, params = [#tessera.kernel_param<kind = "tmap", value = 0, box = [64, 128], swizzle = 128>, #tessera.kernel_param<kind = "memref", value = 3>, #tessera.kernel_param<kind = "i64", expr = "v0.0*2">]>]>]
+func.func @launch_plan(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  %0 = tessera.matmul %a, %b {tessera.launch_plans = [#tessera.launch_plan<condition = "v2.0 <= 64", temporaries = [#tessera.temporary<element = f32, dims = ["1", "v2.0", "v2.1"], zero = true>], launches = [#tessera.kernel_abi<kernel = @k, grid = ["cdiv(v2.1,64)", "1", "1"], block = [128, 1, 1], cluster = [2, 1, 1], shared_memory = 1024, params = [#tessera.kernel_param<kind = "tmap", value = 0, box = [64, 128], swizzle = 128>, #tessera.kernel_param<kind = "memref", value = 3>, #tessera.kernel_param<kind = "i64", expr = "v0.0*2">]>]>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
