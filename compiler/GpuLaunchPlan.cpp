@@ -6,6 +6,7 @@
 #include "dialects/Tessera/TesseraOps.h"
 #include "passes/Gpu/KernelFamily.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <cctype>
@@ -56,6 +57,41 @@ Size parseSize(const std::string &text) {
   return Size{-1, -1, text};
 }
 
+/// A dynamic size of a collapse's result: the product of the source's
+/// dimensions `group`. Unknown where a source size is.
+Size collapsedSize(ArrayRef<Size> from, ArrayRef<int64_t> group) {
+  std::string expr;
+  int64_t product = 1;
+  for (int64_t d : group) {
+    if (!from[d].known())
+      return Size{};
+    if (from[d].value >= 0)
+      product *= from[d].value;
+    else
+      expr += (expr.empty() ? "" : "*") + from[d].str();
+  }
+  if (expr.empty())
+    return Size{product, -1, ""};
+  if (product == 1 && group.size() == 1)
+    return from[group.front()];
+  return Size{-1, -1, product == 1 ? expr
+                                   : expr + "*" + std::to_string(product)};
+}
+
+/// The one dynamic size of an expansion's group: the source's size `from`
+/// divided by the static product of the group's other sizes (the runtime
+/// checks that the view has its base's element count).
+Size expandedSize(const Size &from, int64_t staticProduct) {
+  if (!from.known() || staticProduct == 0)
+    return Size{};
+  if (from.value >= 0)
+    return Size{from.value / staticProduct, -1, ""};
+  if (staticProduct == 1)
+    return from;
+  return Size{-1, -1,
+              "div(" + from.str() + "," + std::to_string(staticProduct) + ")"};
+}
+
 /// One op of the function with the plan values its launch plans number.
 struct PlannedOp {
   Operation *op;
@@ -75,7 +111,21 @@ public:
 
 private:
   LogicalResult addOp(Operation *op);
+  /// A reshape: a view of its source's storage (or the returned result it
+  /// is).
+  LogicalResult addReshape(Operation *op);
+  /// The size `size` is, where it is a `tensor.dim` of a planned value of
+  /// known size (an expansion's output size); unknown otherwise.
+  Size getDimSize(OpFoldResult size) const;
+  /// Finds the values whose storage is a result, seen through the reshapes
+  /// between them and the return.
+  LogicalResult findReshapedResults(func::ReturnOp returnOp);
+  /// The sizes of result `result` of kernel op `op`.
+  FailureOr<SmallVector<Size>> resultSizes(Operation *op, unsigned result);
   FailureOr<PlanValue> intermediate(Operation *op, unsigned result);
+  /// A view named v<N> of `base` with `dims`.
+  const PlanValue *newView(const PlanValue &base, artifact::DType dtype,
+                           ArrayRef<Size> dims);
   /// `text` with every `v<i>.<d>` replaced by that size of `values`.
   FailureOr<std::string> substitute(Operation *op, StringRef text,
                                     ArrayRef<const PlanValue *> values);
@@ -97,6 +147,8 @@ private:
   std::deque<PlanValue> storage;
   DenseMap<Value, const PlanValue *> values;
   DenseMap<Value, size_t> returned;
+  /// Kernel outputs that are reshaped into result #i: stored as its view.
+  DenseMap<Value, size_t> reshapedResults;
   SmallVector<PlannedOp> ops;
 };
 
@@ -156,16 +208,11 @@ PlanBuilder::substituteExpression(Operation *op, StringRef text,
   return out;
 }
 
-FailureOr<PlanValue> PlanBuilder::intermediate(Operation *op,
-                                               unsigned result) {
+FailureOr<SmallVector<Size>> PlanBuilder::resultSizes(Operation *op,
+                                                      unsigned result) {
   auto type = cast<RankedTensorType>(op->getResult(result).getType());
   const kernels::KernelFamily *family = kernels::lookupKernelFamily(op);
-  PlanValue v;
-  artifact::ValueDesc buffer;
-  FailureOr<artifact::DType> dtype = getDType(type.getElementType());
-  if (failed(dtype))
-    return op->emitOpError() << "result type has no runtime dtype";
-  buffer.dtype = *dtype;
+  SmallVector<Size> dims;
   for (int64_t d = 0; d < type.getRank(); ++d) {
     Size size{type.getDimSize(d), -1, ""};
     if (type.isDynamicDim(d)) {
@@ -182,15 +229,135 @@ FailureOr<PlanValue> PlanBuilder::intermediate(Operation *op,
     if (!size.known())
       return op->emitOpError() << "has a dynamic size the plan cannot name "
                                   "(it is not tied to an argument)";
-    v.dims.push_back(size);
-    buffer.dims.push_back(size.value);
-    buffer.symbols.push_back(size.symbol);
-    buffer.exprs.push_back(size.expr);
+    dims.push_back(size);
   }
-  if (llvm::all_of(buffer.exprs, [](const std::string &e) { return e.empty(); }))
-    buffer.exprs.clear();
-  v.name = newBuffer(buffer);
+  return dims;
+}
+
+/// A value description with `dims` (expressions only where one is).
+static artifact::ValueDesc describeValue(artifact::DType dtype,
+                                         ArrayRef<Size> dims) {
+  artifact::ValueDesc desc;
+  desc.dtype = dtype;
+  for (const Size &size : dims) {
+    desc.dims.push_back(size.value);
+    desc.symbols.push_back(size.symbol);
+    desc.exprs.push_back(size.expr);
+  }
+  if (llvm::all_of(desc.exprs, [](const std::string &e) { return e.empty(); }))
+    desc.exprs.clear();
+  return desc;
+}
+
+FailureOr<PlanValue> PlanBuilder::intermediate(Operation *op,
+                                               unsigned result) {
+  FailureOr<artifact::DType> dtype = getDType(
+      cast<RankedTensorType>(op->getResult(result).getType()).getElementType());
+  if (failed(dtype))
+    return op->emitOpError() << "result type has no runtime dtype";
+  FailureOr<SmallVector<Size>> dims = resultSizes(op, result);
+  if (failed(dims))
+    return failure();
+  PlanValue v{"", *dims};
+  v.name = newBuffer(describeValue(*dtype, *dims));
   return v;
+}
+
+const PlanValue *PlanBuilder::newView(const PlanValue &base,
+                                      artifact::DType dtype,
+                                      ArrayRef<Size> dims) {
+  artifact::ViewDesc view;
+  view.value = describeValue(dtype, dims);
+  view.value.name = "v" + std::to_string(desc.views.size());
+  view.base = base.name;
+  desc.views.push_back(view);
+  storage.push_back(PlanValue{view.value.name, SmallVector<Size>(dims)});
+  return &storage.back();
+}
+
+LogicalResult PlanBuilder::findReshapedResults(func::ReturnOp returnOp) {
+  for (auto [i, v] : llvm::enumerate(returnOp.getOperands())) {
+    Value source = v;
+    while (auto *def = source.getDefiningOp()) {
+      if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+        break;
+      source = def->getOperand(0);
+    }
+    if (source == v)
+      continue;
+    if (isa<BlockArgument>(source) || returned.count(source) ||
+        !reshapedResults.try_emplace(source, i).second)
+      return returnOp.emitOpError()
+             << "result #" << i
+             << " is a reshape of an argument or of a value that is returned "
+                "or reshaped into another result; the GPU targets need each "
+                "result to be its own kernel's output";
+  }
+  return success();
+}
+
+Size PlanBuilder::getDimSize(OpFoldResult size) const {
+  auto dim = dyn_cast_if_present<Value>(size)
+                 ? cast<Value>(size).getDefiningOp<tensor::DimOp>()
+                 : nullptr;
+  if (!dim)
+    return Size{};
+  std::optional<int64_t> index = dim.getConstantIndex();
+  const PlanValue *source = values.lookup(dim.getSource());
+  if (!index || !source || *index < 0 ||
+      *index >= static_cast<int64_t>(source->dims.size()))
+    return Size{};
+  return source->dims[*index];
+}
+
+LogicalResult PlanBuilder::addReshape(Operation *op) {
+  Value result = op->getResult(0);
+  if (auto it = returned.find(result); it != returned.end()) {
+    // The end of a chain that findReshapedResults rooted in the result.
+    storage.push_back(PlanValue{desc.results[it->second].name,
+                                sizesOf(desc.results[it->second])});
+    values[result] = &storage.back();
+    return success();
+  }
+  auto type = cast<RankedTensorType>(result.getType());
+  FailureOr<artifact::DType> dtype = getDType(type.getElementType());
+  if (failed(dtype))
+    return op->emitOpError() << "result type has no runtime dtype";
+  const PlanValue &source = *values[op->getOperand(0)];
+  SmallVector<Size> dims;
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    for (auto [g, group] : llvm::enumerate(collapse.getReassociationIndices()))
+      dims.push_back(type.isDynamicDim(g)
+                         ? collapsedSize(source.dims, group)
+                         : Size{type.getDimSize(g), -1, ""});
+  } else {
+    auto expand = cast<tensor::ExpandShapeOp>(op);
+    for (auto [g, group] : llvm::enumerate(expand.getReassociationIndices())) {
+      int64_t product = 1, dynamic = 0;
+      for (int64_t d : group) {
+        if (type.isDynamicDim(d))
+          ++dynamic;
+        else
+          product *= type.getDimSize(d);
+      }
+      for (int64_t d : group) {
+        if (!type.isDynamicDim(d))
+          dims.push_back(Size{type.getDimSize(d), -1, ""});
+        else if (Size named = getDimSize(expand.getMixedOutputShape()[d]);
+                 named.known())
+          dims.push_back(named);
+        else
+          dims.push_back(dynamic == 1 ? expandedSize(source.dims[g], product)
+                                      : Size{});
+      }
+    }
+  }
+  if (!llvm::all_of(dims, [](const Size &s) { return s.known(); }))
+    return op->emitOpError() << "has a dynamic size the plan cannot name "
+                                "(a group of the reshape has two dynamic "
+                                "sizes)";
+  values[result] = newView(source, *dtype, dims);
+  return success();
 }
 
 LogicalResult PlanBuilder::addOp(Operation *op) {
@@ -206,6 +373,17 @@ LogicalResult PlanBuilder::addOp(Operation *op) {
       // The manifest's result sizes are the runtime's truth; they agree.
       storage.push_back(PlanValue{desc.results[it->second].name,
                                   sizesOf(desc.results[it->second])});
+    } else if (auto root = reshapedResults.find(result);
+               root != reshapedResults.end()) {
+      // Written in place into the result it is reshaped into.
+      FailureOr<SmallVector<Size>> dims =
+          resultSizes(op, result.getResultNumber());
+      if (failed(dims))
+        return failure();
+      PlanValue base{desc.results[root->second].name, {}};
+      values[result] = newView(base, desc.results[root->second].dtype, *dims);
+      p.values.push_back(values[result]);
+      continue;
     } else {
       FailureOr<PlanValue> v = intermediate(op, result.getResultNumber());
       if (failed(v))
@@ -335,12 +513,26 @@ LogicalResult PlanBuilder::build() {
              << "result #" << i
              << " returns an argument or a value returned twice; the GPU "
                 "targets need each result to be its own kernel's output";
+  if (failed(findReshapedResults(returnOp)))
+    return failure();
   for (Operation &op : func.getBody().front().without_terminator()) {
+    // Index arithmetic (a reshape's output sizes): the plan has the sizes.
+    if (llvm::all_of(op.getResultTypes(),
+                     [](Type t) { return isa<IndexType>(t); }) &&
+        op.getNumResults() > 0 && isMemoryEffectFree(&op))
+      continue;
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+      if (failed(addReshape(&op)))
+        return failure();
+      continue;
+    }
     if (!kernels::lookupKernelFamily(&op))
       return op.emitOpError()
              << "is not supported by the GPU targets yet (functions may "
                 "hold "
-             << kernels::listKernelFamilyOps() << " ops only)";
+             << kernels::listKernelFamilyOps()
+             << " ops, and tensor.expand_shape and tensor.collapse_shape, "
+                "only)";
     if (failed(addOp(&op)))
       return failure();
   }

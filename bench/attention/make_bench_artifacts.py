@@ -43,13 +43,14 @@ def S(block_q, block_kv, stages, warps, split_kv=1, **flags):
                 split_kv=split_kv, **flags)
 
 
-EXPLORE = {64: [S(192, 128, 2, 16), S(192, 128, 2, 16, pingpong=True), S(128, 128, 2, 12)],
+EXPLORE = {64: [S(192, 64, 3, 16), S(192, 64, 3, 16, pingpong=True), S(192, 96, 2, 16),
+                S(128, 128, 2, 12), S(128, 128, 2, 12, pingpong=True), S(128, 192, 2, 12)],
            128: [S(128, 128, 2, 12), S(128, 128, 2, 12, pingpong=True), S(128, 176, 2, 12),
                  S(128, 64, 3, 12)],
            256: [S(128, 80, 2, 12), S(128, 64, 2, 12), S(64, 64, 2, 8)]}
 # Decode: one consumer, the query heads of a KV head packed into the rows,
 # KV split 4, 8, 16 ways or as the runtime chooses (0).
-EXPLORE_DECODE = [S(64, 128, 2, 8, split, pack_gqa=True) for split in (0, 4, 8, 16)] + [
+EXPLORE_DECODE = [S(64, 128, 2, 8, split, pack_gqa=True) for split in (0, 8, 16, 32)] + [
     S(64, 128, 2, 8, 0)]
 
 
@@ -113,6 +114,7 @@ def main():
     p.add_argument("--target", default="sm_90a")
     p.add_argument("--explore", action="store_true",
                    help="also pinned schedule variants (extra Tessera contenders)")
+    p.add_argument("--only", default="", help="graphs whose name contains this")
     p.add_argument("--dry-run", action="store_true",
                    help="print the graphs; compile nothing")
     p.add_argument("--keep-going", action="store_true",
@@ -120,7 +122,7 @@ def main():
     args = p.parse_args()
     if not args.dry_run and not args.compiler:
         p.error("--compiler is required unless --dry-run")
-    every = list(shapes(args.explore, args.target))
+    every = [s for s in shapes(args.explore, args.target) if args.only in s["name"]]
     if args.dry_run:
         for s in every:
             rows = s.get("rows") or [[TOKENS // n, n] for n in s["seqlens"]]

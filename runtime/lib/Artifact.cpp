@@ -459,8 +459,8 @@ const std::string &exprOf(const ValueDesc &v, size_t d) {
 }
 
 /// Checks the expression sizes of a value built in memory (their syntax and
-/// symbols are checked with the function's). `allowed`: only buffers have
-/// them.
+/// symbols are checked with the function's). `allowed`: only buffers and
+/// views have them.
 std::string verifyExprs(const ValueDesc &v, bool allowed) {
   if (!v.exprs.empty() && v.exprs.size() != v.dims.size())
     return "has " + std::to_string(v.dims.size()) + " dims but " +
@@ -471,7 +471,7 @@ std::string verifyExprs(const ValueDesc &v, bool allowed) {
     std::string what = "dimension " + std::to_string(i) +
                        " is the expression '(" + v.exprs[i] + ")'";
     if (!allowed)
-      return what + ", but only buffers have expression sizes";
+      return what + ", but only buffers and views have expression sizes";
     if (v.dims[i] != -1 || v.symbols[i] != -1)
       return what + " and has size " + std::to_string(v.dims[i]) +
              " and symbol " + std::to_string(v.symbols[i]) +
@@ -481,7 +481,7 @@ std::string verifyExprs(const ValueDesc &v, bool allowed) {
 }
 
 /// Checks one value built in memory; returns "" or what is wrong.
-/// `allowExprs`: whether its sizes may be expressions (buffers).
+/// `allowExprs`: whether its sizes may be expressions (buffers, views).
 std::string verifyValue(const ValueDesc &v, bool allowExprs) {
   if (!isValidName(v.name))
     return "invalid name '" + v.name + "' (use [A-Za-z0-9_.-])";
@@ -585,8 +585,16 @@ bool isTensorMapDType(DType dtype) {
   }
 }
 
-/// The argument, result or buffer of `fn` called `name`, or null; `kind`
-/// becomes "arg", "result" or "buffer".
+/// The view of `fn` called `name`, or null.
+const ViewDesc *findView(const FunctionDesc &fn, std::string_view name) {
+  for (const ViewDesc &view : fn.views)
+    if (view.value.name == name)
+      return &view;
+  return nullptr;
+}
+
+/// The argument, result, buffer or view of `fn` called `name`, or null;
+/// `kind` becomes "arg", "result", "buffer" or "view".
 const ValueDesc *findValue(const FunctionDesc &fn, std::string_view name,
                            const char *&kind) {
   const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results,
@@ -598,6 +606,25 @@ const ValueDesc *findValue(const FunctionDesc &fn, std::string_view name,
         kind = kinds[l];
         return &v;
       }
+  if (const ViewDesc *view = findView(fn, name)) {
+    kind = "view";
+    return &view->value;
+  }
+  return nullptr;
+}
+
+/// The argument, result or buffer whose storage the value `name` of `fn`
+/// is: the value itself, or the root of its chain of views. Null where
+/// `name` names nothing or a chain does not end in one (not in a verified
+/// manifest). `kind` as findValue.
+const ValueDesc *findStorage(const FunctionDesc &fn, std::string_view name,
+                             const char *&kind) {
+  for (size_t hops = 0; hops <= fn.views.size(); ++hops) {
+    const ViewDesc *view = findView(fn, name);
+    if (!view)
+      return findValue(fn, name, kind);
+    name = view->base;
+  }
   return nullptr;
 }
 
@@ -623,10 +650,10 @@ std::string checkBoundExpression(const FunctionDesc &fn,
   return "";
 }
 
-/// A result or buffer of a GPU function, which the runtime allocates: every
-/// size is a number, a symbol an argument binds or (buffers) an expression of
-/// such symbols.
-std::string checkAllocatedDims(const FunctionDesc &fn, const ValueDesc &v) {
+/// Checks that every size of `v` is a number, a symbol an argument binds or
+/// an expression of such symbols; `unknown` says why a '?' is not.
+std::string checkBoundDims(const FunctionDesc &fn, const ValueDesc &v,
+                           const char *unknown) {
   for (size_t d = 0; d < v.dims.size() && d < v.symbols.size(); ++d) {
     if (const std::string &expr = exprOf(v, d); !expr.empty()) {
       if (std::string e = checkBoundExpression(fn, expr); !e.empty())
@@ -636,10 +663,7 @@ std::string checkAllocatedDims(const FunctionDesc &fn, const ValueDesc &v) {
     if (v.dims[d] >= 0)
       continue;
     if (v.symbols[d] < 0)
-      return "dimension " + std::to_string(d) +
-             " is '?', but the runtime allocates this value: its sizes must "
-             "be numbers or symbols bound by the arguments (or, for buffers, "
-             "expressions of them)";
+      return "dimension " + std::to_string(d) + " is '?', but " + unknown;
     if (!isBoundSymbol(fn, v.symbols[d]))
       return "dimension " + std::to_string(d) + " is s" +
              std::to_string(v.symbols[d]) + ", which no argument binds";
@@ -647,16 +671,37 @@ std::string checkAllocatedDims(const FunctionDesc &fn, const ValueDesc &v) {
   return "";
 }
 
-/// Checks that no arg, result or buffer of the GPU function `fn` is called
-/// `name` yet (plans name values without saying which list they are in).
+/// A result or buffer of a GPU function, which the runtime allocates: every
+/// size is a number, a symbol an argument binds or (buffers) an expression of
+/// such symbols.
+std::string checkAllocatedDims(const FunctionDesc &fn, const ValueDesc &v) {
+  return checkBoundDims(
+      fn, v,
+      "the runtime allocates this value: its sizes must be numbers or "
+      "symbols bound by the arguments (or, for buffers, expressions of "
+      "them)");
+}
+
+/// A view of a GPU function, whose sizes the runtime computes to check them
+/// against its base's.
+std::string checkViewDims(const FunctionDesc &fn, const ValueDesc &v) {
+  return checkBoundDims(fn, v,
+                        "the runtime computes the sizes of a view: they must "
+                        "be numbers, symbols bound by the arguments or "
+                        "expressions of them");
+}
+
+/// Checks that no arg, result, buffer or view of the GPU function `fn` is
+/// called `name` yet (plans name values without saying which list they are
+/// in).
 std::string checkUniqueValueName(const FunctionDesc &fn,
                                  const std::string &name) {
   const char *other = nullptr;
   if (findValue(fn, name, other))
     return "duplicate value name '" + name + "' in function '" + fn.name +
            "' (" + (std::string(other) == "arg" ? "an " : "a ") + other +
-           " has it; the args, results and buffers of a GPU function need "
-           "distinct names)";
+           " has it; the args, results, buffers and views of a GPU function "
+           "need distinct names)";
   return "";
 }
 
@@ -676,10 +721,16 @@ std::string checkCondition(const FunctionDesc &fn, std::string_view text) {
 std::string checkMemset(const FunctionDesc &fn, const std::string &name) {
   const char *kind = nullptr;
   if (!findValue(fn, name, kind))
-    return "memset of '" + name + "', which is no result or buffer of "
-           "function '" + fn.name + "'";
+    return "memset of '" + name + "', which is no result, buffer or view " +
+           "of function '" + fn.name + "'";
   if (std::string(kind) == "arg")
     return "memset of argument '" + name + "' (arguments are read-only)";
+  if (std::string(kind) != "view")
+    return "";
+  const ValueDesc *storage = findStorage(fn, name, kind);
+  if (storage && std::string(kind) == "arg")
+    return "memset of view '" + name + "' of argument '" + storage->name +
+           "' (arguments are read-only)";
   return "";
 }
 
@@ -736,7 +787,7 @@ std::string checkTensorMap(const FunctionDesc &fn, const KernelParam &param,
   const char *kind = nullptr;
   const ValueDesc *v = findValue(fn, param.value, kind);
   if (!v)
-    return text + " names no argument, result or buffer";
+    return text + " names no argument, result, buffer or view";
   std::string name = "'" + v->name + "'";
   size_t rank = v->dims.size();
   if (rank < 1 || rank > kMaxTensorMapRank)
@@ -769,7 +820,7 @@ std::string checkParam(const FunctionDesc &fn, const KernelParam &param,
   case KernelParam::Kind::Memref: {
     const char *kind = nullptr;
     if (!findValue(fn, param.value, kind))
-      return text + " names no argument, result or buffer";
+      return text + " names no argument, result, buffer or view";
     return "";
   }
   case KernelParam::Kind::I64:
@@ -991,8 +1042,8 @@ std::string parseVersionLine(std::string_view line, bool emptyText,
   return "";
 }
 
-/// Checks the expression sizes of a value of a `directive` line: only
-/// buffers have them, from version 2.
+/// Checks the expression sizes of a value of an `arg`, `result` or `buffer`
+/// line: only buffers (and views, parsed elsewhere) have them, from version 2.
 std::string checkExprLine(const ValueDesc &v, std::string_view directive,
                           int64_t version) {
   for (size_t d = 0; d < v.exprs.size(); ++d) {
@@ -1001,7 +1052,7 @@ std::string checkExprLine(const ValueDesc &v, std::string_view directive,
     std::string what = "dimension " + std::to_string(d) +
                        " is the expression '(" + v.exprs[d] + ")'";
     if (directive != "buffer")
-      return what + ", but only buffers have expression sizes";
+      return what + ", but only buffers and views have expression sizes";
     if (version < 2)
       return what + " (expression sizes need manifest version 2)";
   }
@@ -1031,6 +1082,35 @@ std::string parseVariantLine(const std::vector<std::string_view> &tokens,
     variant.condition += (t > 1 ? " " : "") + std::string(tokens[t]);
   return checkCondition(fn, variant.condition);
 }
+
+/// Parses `view <name> <base> <dims>` of `fn`, whose earlier lines are
+/// parsed, into `view`: a new name, a base among the values so far (so an
+/// earlier view), the base's dtype and sizes bound by the arguments.
+std::string parseViewLine(const std::vector<std::string_view> &tokens,
+                          const FunctionDesc &fn, ViewDesc &view) {
+  ValueDesc &value = view.value;
+  value.name = std::string(tokens[1]);
+  view.base = std::string(tokens[2]);
+  if (!isValidName(value.name))
+    return "invalid view name '" + value.name + "' (use [A-Za-z0-9_.-])";
+  if (std::string e = checkUniqueValueName(fn, value.name); !e.empty())
+    return e;
+  std::string what = "view '" + value.name + "'";
+  if (view.base == value.name)
+    return what + " is a view of itself";
+  const char *kind = nullptr;
+  const ValueDesc *base = findValue(fn, view.base, kind);
+  if (!base)
+    return what + " of '" + view.base + "', which is no argument, result, " +
+           "buffer or earlier view of function '" + fn.name + "'";
+  value.dtype = base->dtype;
+  if (std::string e = parseDims(tokens[3], value); !e.empty())
+    return "bad dims '" + std::string(tokens[3]) + "' of '" + value.name +
+           "': " + e;
+  if (std::string e = checkViewDims(fn, value); !e.empty())
+    return what + ": " + e;
+  return "";
+}
 } // namespace
 
 std::string tessera::artifact::parseManifest(std::string_view text,
@@ -1047,11 +1127,11 @@ std::string tessera::artifact::parseManifest(std::string_view text,
   FunctionDesc *current = nullptr;
   size_t functionLine = 0;
   std::vector<size_t> functionLines;
-  // Where the current function is: 0 args, 1 results, 2 buffers, 3 variants;
-  // the line of its `variant always` and of its last variant.
+  // Where the current function is: 0 args, 1 results, 2 buffers, 3 views,
+  // 4 variants; the line of its `variant always` and of its last variant.
   int stage = 0;
   size_t alwaysLine = 0, variantLine = 0;
-  static const char *const kStageNames[] = {"arg", "result", "buffer",
+  static const char *const kStageNames[] = {"arg", "result", "buffer", "view",
                                             "variant"};
 
   size_t pos = 0;
@@ -1103,7 +1183,7 @@ std::string tessera::artifact::parseManifest(std::string_view text,
                      "' (arguments come first)");
       return error("'" + std::string(directive) + "' after a '" +
                    kStageNames[stage] + "' in function '" + current->name +
-                   "' (the order is arg, result, buffer, variant)");
+                   "' (the order is arg, result, buffer, view, variant)");
     };
     // The plan directives: only inside a function of a GPU target.
     auto checkPlanDirective = [&]() -> std::string {
@@ -1218,6 +1298,22 @@ std::string tessera::artifact::parseManifest(std::string_view text,
         if (std::string e = checkAllocatedDims(*current, value); !e.empty())
           return error(std::string(directive) + " '" + value.name + "': " + e);
       list.push_back(std::move(value));
+    } else if (directive == "view") {
+      if (version < 2)
+        return error("'view' needs manifest version 2 (this manifest is "
+                     "version " +
+                     std::to_string(version) + ")");
+      if (std::string e = checkPlanDirective(); !e.empty())
+        return e;
+      if (std::string e = expectOperands(3, "name, base, dims"); !e.empty())
+        return e;
+      if (std::string e = checkOrder(3); !e.empty())
+        return e;
+      stage = 3;
+      ViewDesc view;
+      if (std::string e = parseViewLine(tokens, *current, view); !e.empty())
+        return error(e);
+      current->views.push_back(std::move(view));
     } else if (directive == "variant") {
       if (std::string e = checkPlanDirective(); !e.empty())
         return e;
@@ -1235,7 +1331,7 @@ std::string tessera::artifact::parseManifest(std::string_view text,
       } else {
         alwaysLine = lineNo;
       }
-      stage = 3;
+      stage = 4;
       variantLine = lineNo;
       current->variants.push_back(std::move(variant));
     } else if (directive == "memset" || directive == "launch") {
@@ -1247,7 +1343,8 @@ std::string tessera::artifact::parseManifest(std::string_view text,
                      current->name + "'");
       PlanStep step;
       if (directive == "memset") {
-        if (std::string e = expectOperands(1, "result or buffer"); !e.empty())
+        if (std::string e = expectOperands(1, "result, buffer or view");
+            !e.empty())
           return e;
         step.kind = PlanStep::Kind::Memset;
         step.buffer = std::string(tokens[1]);
@@ -1288,7 +1385,7 @@ std::string tessera::artifact::parseManifest(std::string_view text,
     } else {
       return error("unknown directive '" + std::string(directive) +
                    "' (expected target, requires, function, arg, result, "
-                   "buffer, variant, memset, launch or end)");
+                   "buffer, view, variant, memset, launch or end)");
     }
   }
 
@@ -1312,8 +1409,69 @@ bool tessera::artifact::isGpuTarget(std::string_view target) {
 }
 
 namespace {
+/// A value of a GPU function, for messages: its name, list and index there.
+struct NamedValue {
+  const std::string *name;
+  const char *kind;
+  size_t index;
+};
+
+/// The args, results, buffers and views of `fn`, in order.
+std::vector<NamedValue> listValues(const FunctionDesc &fn) {
+  std::vector<NamedValue> values;
+  const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results, &fn.buffers};
+  const char *kinds[3] = {"arg", "result", "buffer"};
+  for (int l = 0; l < 3; ++l)
+    for (size_t i = 0; i < lists[l]->size(); ++i)
+      values.push_back({&(*lists[l])[i].name, kinds[l], i});
+  for (size_t i = 0; i < fn.views.size(); ++i)
+    values.push_back({&fn.views[i].value.name, "view", i});
+  return values;
+}
+
+/// Checks that the values of the GPU function `fn` have distinct names.
+std::string checkDistinctNames(const FunctionDesc &fn) {
+  std::vector<NamedValue> values = listValues(fn);
+  for (size_t a = 0; a < values.size(); ++a)
+    for (size_t b = a + 1; b < values.size(); ++b)
+      if (*values[a].name == *values[b].name)
+        return "function '" + fn.name + "': " + values[a].kind + " " +
+               std::to_string(values[a].index) + " and " + values[b].kind +
+               " " + std::to_string(values[b].index) + " are both named '" +
+               *values[a].name +
+               "' (the values of a GPU function need distinct names)";
+  return "";
+}
+
+/// Checks view `i` of `fn`, whose values have distinct names: its value,
+/// sizes bound by the arguments, a base that is an argument, result, buffer
+/// or earlier view, the base's dtype.
+std::string verifyView(const FunctionDesc &fn, size_t i) {
+  const ViewDesc &view = fn.views[i];
+  const ValueDesc &v = view.value;
+  if (std::string e = verifyValue(v, /*allowExprs=*/true); !e.empty())
+    return e;
+  if (std::string e = checkViewDims(fn, v); !e.empty())
+    return e;
+  if (view.base == v.name)
+    return "a view of itself";
+  const char *kind = nullptr;
+  const ValueDesc *base = findValue(fn, view.base, kind);
+  if (!base)
+    return "a view of '" + view.base +
+           "', which is no argument, result, buffer or view";
+  if (std::string(kind) == "view" && findView(fn, view.base) > &view)
+    return "a view of '" + view.base +
+           "', a later view (the base of a view comes before it)";
+  if (base->dtype != v.dtype)
+    return std::string("dtype ") + getDTypeName(v.dtype) + ", but its base '" +
+           base->name + "' is " + getDTypeName(base->dtype) +
+           " (a view has the dtype of its base)";
+  return "";
+}
+
 /// The GPU parts of a function of a verified target: buffers, allocated
-/// sizes, distinct names, the plan.
+/// sizes, distinct names, views, the plan.
 std::string verifyPlan(const FunctionDesc &fn) {
   std::string function = "function '" + fn.name + "'";
   for (size_t i = 0; i < fn.buffers.size(); ++i) {
@@ -1334,20 +1492,12 @@ std::string verifyPlan(const FunctionDesc &fn) {
         return function + ", " + (list ? "buffer " : "result ") +
                std::to_string(i) + " ('" + values[i].name + "'): " + e;
   }
-  // Distinct names across the three lists (within a list, the caller
-  // checked).
-  const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results,
-                                            &fn.buffers};
-  const char *kinds[3] = {"arg", "result", "buffer"};
-  for (int a = 0; a < 3; ++a)
-    for (int b = a + 1; b < 3; ++b)
-      for (size_t i = 0; i < lists[a]->size(); ++i)
-        for (size_t j = 0; j < lists[b]->size(); ++j)
-          if ((*lists[a])[i].name == (*lists[b])[j].name)
-            return function + ": " + kinds[a] + " " + std::to_string(i) +
-                   " and " + kinds[b] + " " + std::to_string(j) +
-                   " are both named '" + (*lists[a])[i].name +
-                   "' (the values of a GPU function need distinct names)";
+  if (std::string e = checkDistinctNames(fn); !e.empty())
+    return e;
+  for (size_t i = 0; i < fn.views.size(); ++i)
+    if (std::string e = verifyView(fn, i); !e.empty())
+      return function + ", view " + std::to_string(i) + " ('" +
+             fn.views[i].value.name + "'): " + e;
 
   if (fn.variants.empty())
     return function + ": a GPU function needs a plan (at least 'variant "
@@ -1417,10 +1567,11 @@ std::string tessera::artifact::verifyManifest(const Manifest &manifest) {
       }
     }
     if (!gpu) {
-      if (!fn.buffers.empty() || !fn.variants.empty())
+      if (!fn.buffers.empty() || !fn.views.empty() || !fn.variants.empty())
         return "function '" + fn.name + "': target " + manifest.target +
                " has no plans, but the function has " +
-               plural(fn.buffers.size(), "buffer") + " and " +
+               plural(fn.buffers.size(), "buffer") + ", " +
+               plural(fn.views.size(), "view") + " and " +
                plural(fn.variants.size(), "variant");
       continue;
     }
@@ -1451,6 +1602,9 @@ std::string tessera::artifact::printManifest(const Manifest &manifest) {
       printValue("result", v);
     for (const ValueDesc &v : fn.buffers)
       printValue("buffer", v);
+    for (const ViewDesc &v : fn.views)
+      s += "view " + v.value.name + " " + v.base + " " + printDims(v.value) +
+           "\n";
     for (const Variant &variant : fn.variants) {
       s += "variant " +
            (variant.condition.empty() ? std::string("always")
@@ -1579,7 +1733,8 @@ private:
               std::to_string(kMaxExpressionDepth) + " levels";
       return false;
     }
-    const char *expected = "a number, a symbol sN, cdiv(, min(, max( or '('";
+    const char *expected =
+        "a number, a symbol sN, cdiv(, div(, min(, max( or '('";
     if (pos >= text.size())
       return fail(expected);
     char c = text[pos];
@@ -1615,6 +1770,8 @@ private:
     Expression::Op op;
     if (word == "cdiv")
       op = Expression::Op::CeilDiv;
+    else if (word == "div")
+      op = Expression::Op::FloorDiv;
     else if (word == "min")
       op = Expression::Op::Min;
     else if (word == "max")
@@ -1622,7 +1779,7 @@ private:
     else {
       error = "unknown name '" + std::string(word) + "' at column " +
               std::to_string(start + 1) + " of " + quoted() +
-              " (expected a symbol sN, cdiv, min or max)";
+              " (expected a symbol sN, cdiv, div, min or max)";
       return false;
     }
     pos = end;
@@ -1713,15 +1870,17 @@ tessera::artifact::evaluateExpression(const Expression &expr,
       if (__builtin_mul_overflow(a, b, &r))
         return overflow();
       break;
-    case Expression::Op::CeilDiv: {
+    case Expression::Op::CeilDiv:
+    case Expression::Op::FloorDiv: {
       if (b == 0)
         return "'" + expr.text + "' divides by zero" +
                symbolValuesString(expr, symbols);
       if (a == std::numeric_limits<int64_t>::min() && b == -1)
         return overflow();
       int64_t q = a / b;
-      if (a % b != 0 && ((a < 0) == (b < 0)))
-        ++q;
+      bool ceil = n.op == Expression::Op::CeilDiv;
+      if (a % b != 0 && ((a < 0) == (b < 0)) == ceil)
+        q += ceil ? 1 : -1;
       r = q;
       break;
     }

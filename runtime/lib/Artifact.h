@@ -124,7 +124,7 @@ bool parseDType(std::string_view name, DType &dtype);
 /// Size in bytes of one element, 0 for a value not in DType.
 size_t getDTypeSize(DType dtype);
 
-/// An argument, result or buffer of a function.
+/// An argument, result, buffer or view of a function.
 struct ValueDesc {
   std::string name;
   DType dtype = DType::F32;
@@ -133,20 +133,38 @@ struct ValueDesc {
   /// The symbol number N of a dynamic size `sN`, or -1 (static sizes, `?`
   /// and expressions). Same length as `dims`.
   std::vector<int64_t> symbols;
-  /// Buffers only: the expression of each dimension sized by one (written
-  /// `(<expr>)`; its dims and symbols entries are -1), "" for the others.
-  /// Same length as `dims` when some dimension is an expression, else empty.
+  /// Buffers and views only: the expression of each dimension sized by one
+  /// (written `(<expr>)`; its dims and symbols entries are -1), "" for the
+  /// others. Same length as `dims` when some dimension is an expression,
+  /// else empty.
   std::vector<std::string> exprs;
+};
+
+/// `view <name> <base> <dims>` of a GPU function (manifest version 2): the
+/// storage of `base` (its device pointer, row-major, offset 0) seen with
+/// other sizes of the same element count, which the runtime checks at every
+/// invoke. A reshape between kernels, which moves no data.
+struct ViewDesc {
+  /// The view's name (distinct from every other value of the function), its
+  /// dtype (the base's: the manifest does not write it, parseManifest copies
+  /// it and verifyManifest checks it) and its sizes, as a buffer's: numbers,
+  /// symbols the arguments bind or expressions (`exprs`), no '?'; rank 0 to
+  /// kMaxRank.
+  ValueDesc value;
+  /// The argument, result, buffer or earlier view of the function whose
+  /// storage it is.
+  std::string base;
 };
 
 /// A parameter of a kernel launch of a GPU plan.
 struct KernelParam {
   enum class Kind { Memref, I64, I32, TensorMap } kind = Kind::Memref;
-  /// Memref/TensorMap: the name of an argument, result or buffer of the
-  /// function (arg0, result0, t0); I64/I32: the text of an expression.
+  /// Memref/TensorMap: the name of an argument, result, buffer or view of
+  /// the function (arg0, result0, t0, v0); I64/I32: the text of an
+  /// expression.
   std::string value;
   /// TensorMap: the TMA box in elements, innermost dimension first, one size
-  /// per dimension of the value (so its rank, 1..5).
+  /// per dimension of the value (so its rank, 1..5; a view's own rank).
   std::vector<int64_t> box;
   /// TensorMap: the swizzle span in bytes: 0 (none), 32, 64 or 128.
   int64_t swizzle = 128;
@@ -172,7 +190,8 @@ struct LaunchStep {
 /// A step of a variant: `memset <value>` or a launch.
 struct PlanStep {
   enum class Kind { Memset, Launch } kind = Kind::Launch;
-  /// Memset: the result or buffer filled with zero bytes.
+  /// Memset: the result, buffer or view (of a result or buffer) filled with
+  /// zero bytes.
   std::string buffer;
   /// Launch: the launch.
   LaunchStep launch;
@@ -195,6 +214,10 @@ struct FunctionDesc {
   std::vector<ValueDesc> results;
   /// GPU functions: the device temporaries (`buffer` lines), named t0, t1...
   std::vector<ValueDesc> buffers;
+  /// GPU functions: other views of the storage of the values above or of
+  /// earlier views (`view` lines, version 2), which the compiler names v0,
+  /// v1, ...
+  std::vector<ViewDesc> views;
   /// GPU functions: the plan, at least one variant, the last one `always`.
   /// Empty for CPU functions.
   std::vector<Variant> variants;
@@ -219,17 +242,19 @@ bool isCpuFeatureName(std::string_view name);
 
 /// Parses manifest text of version kManifestVersion or, with its meaning
 /// translated, kOldestManifestVersion (a version-1 `tmap:<v>:<i>x<o>` has
-/// the box {i, o, 1, ...} and swizzle 128). Returns "" on success; otherwise
+/// the box {i, o, 1, ...} and swizzle 128; version 1 has no views). Fills
+/// the dtype of each view with its base's. Returns "" on success; otherwise
 /// a message that starts with "manifest line N: " (N from 1) and `out` is
 /// unspecified.
 std::string parseManifest(std::string_view text, Manifest &out);
 
 /// Checks what parseManifest checks on a manifest built in memory (names,
 /// target, ranks, dims/symbols/exprs consistency, duplicates, GPU plans:
-/// value references, expressions (conditions, buffer sizes, launches),
-/// symbols bound by the arguments, launch dimensions, tensor-map boxes and
-/// swizzles, the variants' order). Returns "" or an error message naming
-/// the function and value or step.
+/// value references, views (a base that is an argument, result, buffer or
+/// earlier view, its dtype), expressions (conditions, buffer and view sizes,
+/// launches), symbols bound by the arguments, launch dimensions, tensor-map
+/// boxes and swizzles, the variants' order). Returns "" or an error message
+/// naming the function and value or step.
 std::string verifyManifest(const Manifest &manifest);
 
 /// Prints `manifest` as text parseManifest reads back, in version
@@ -252,7 +277,16 @@ struct SymbolValue {
 /// A parsed expression of a plan: integers, symbols sN, `+`, `*`,
 /// `cdiv(a,b)`, `min(a,b)`, `max(a,b)` and parentheses, without spaces.
 struct Expression {
-  enum class Op : uint8_t { Constant, Symbol, Add, Mul, CeilDiv, Min, Max };
+  enum class Op : uint8_t {
+    Constant,
+    Symbol,
+    Add,
+    Mul,
+    CeilDiv,
+    FloorDiv,
+    Min,
+    Max
+  };
   struct Node {
     Op op;
     /// Constant: the number; Symbol: N of sN.

@@ -41,9 +41,9 @@ constexpr size_t kTensorMapSlots = sizeof(cu::CUtensorMap) / sizeof(int64_t);
 /// TMA reads rows (and the base address) in 16-byte units.
 constexpr int64_t kTensorMapAlignment = 16;
 
-enum class List { Arg, Result, Buffer };
+enum class List { Arg, Result, Buffer, View };
 
-/// An argument, result or buffer of a function.
+/// An argument, result, buffer or view of a function.
 struct ValueRef {
   List list = List::Arg;
   size_t index = 0;
@@ -93,11 +93,23 @@ struct CompiledVariant {
   std::vector<CompiledStep> steps;
 };
 
+/// A view: the storage of another value with other sizes.
+struct CompiledView {
+  /// Its base, and the argument, result or buffer whose storage it is (the
+  /// root of its chain of views: never a view).
+  ValueRef base, storage;
+  /// Per dimension: the expression of its size, as
+  /// CompiledFunction::bufferExprs.
+  std::vector<Expression> exprs;
+};
+
 struct CompiledFunction {
   std::vector<CompiledVariant> variants;
   /// Per buffer, per dimension: the expression of its size, or one with no
   /// node where the size is a number or a symbol.
   std::vector<std::vector<Expression>> bufferExprs;
+  /// Per view of the function.
+  std::vector<CompiledView> views;
 };
 
 /// The module's code loaded into one CUDA context.
@@ -169,7 +181,8 @@ void tessera::runtime::GpuCodeDeleter::operator()(GpuCode *code) const {
 }
 
 namespace {
-/// Finds the value `name` of `fn`: sets `ref` and returns it, or null.
+/// Finds the value `name` of `fn` (an argument, result, buffer or view):
+/// sets `ref` and returns it, or null.
 const ValueDesc *resolveValue(const FunctionDesc &fn, const std::string &name,
                               ValueRef &ref) {
   const std::vector<ValueDesc> *lists[3] = {&fn.args, &fn.results,
@@ -180,6 +193,11 @@ const ValueDesc *resolveValue(const FunctionDesc &fn, const std::string &name,
         ref = {static_cast<List>(l), i};
         return &(*lists[l])[i];
       }
+  for (size_t i = 0; i < fn.views.size(); ++i)
+    if (fn.views[i].value.name == name) {
+      ref = {List::View, i};
+      return &fn.views[i].value;
+    }
   return nullptr;
 }
 
@@ -249,19 +267,42 @@ std::string compileTensorMap(const FunctionDesc &fn, const KernelParam &p,
   return "";
 }
 
+/// Compiles the expressions of the sizes of `v` (a buffer or view) into
+/// `out`, as CompiledFunction::bufferExprs.
+std::string compileSizes(const ValueDesc &v, std::vector<Expression> &out) {
+  out.resize(v.exprs.size());
+  for (size_t d = 0; d < v.exprs.size(); ++d)
+    if (!v.exprs[d].empty())
+      if (std::string e = parseExpression(v.exprs[d], out[d]); !e.empty())
+        return "dimension " + std::to_string(d) + ": " + e;
+  return "";
+}
+
 /// Compiles the expressions of the buffers' sizes into `out`.
 std::string compileBuffers(const FunctionDesc &fn, CompiledFunction &out) {
   out.bufferExprs.resize(fn.buffers.size());
-  for (size_t b = 0; b < fn.buffers.size(); ++b) {
-    const ValueDesc &buffer = fn.buffers[b];
-    out.bufferExprs[b].resize(buffer.exprs.size());
-    for (size_t d = 0; d < buffer.exprs.size(); ++d)
-      if (!buffer.exprs[d].empty())
-        if (std::string e =
-                parseExpression(buffer.exprs[d], out.bufferExprs[b][d]);
-            !e.empty())
-          return "buffer '" + buffer.name + "': dimension " +
-                 std::to_string(d) + ": " + e;
+  for (size_t b = 0; b < fn.buffers.size(); ++b)
+    if (std::string e = compileSizes(fn.buffers[b], out.bufferExprs[b]);
+        !e.empty())
+      return "buffer '" + fn.buffers[b].name + "': " + e;
+  return "";
+}
+
+/// Compiles the views of `fn` into `out`: their bases, the storage each
+/// resolves to and the expressions of their sizes.
+std::string compileViews(const FunctionDesc &fn, CompiledFunction &out) {
+  out.views.resize(fn.views.size());
+  for (size_t i = 0; i < fn.views.size(); ++i) {
+    const ViewDesc &view = fn.views[i];
+    CompiledView &cv = out.views[i];
+    std::string what = "view '" + view.value.name + "': ";
+    if (!resolveValue(fn, view.base, cv.base) ||
+        (cv.base.list == List::View && cv.base.index >= i))
+      return what + "'" + view.base + "' is no earlier value";
+    cv.storage =
+        cv.base.list == List::View ? out.views[cv.base.index].storage : cv.base;
+    if (std::string e = compileSizes(view.value, cv.exprs); !e.empty())
+      return what + e;
   }
   return "";
 }
@@ -271,6 +312,8 @@ std::string compileBuffers(const FunctionDesc &fn, CompiledFunction &out) {
 std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
                         CompiledFunction &out) {
   if (std::string e = compileBuffers(fn, out); !e.empty())
+    return e;
+  if (std::string e = compileViews(fn, out); !e.empty())
     return e;
   for (size_t v = 0; v < fn.variants.size(); ++v) {
     const Variant &variant = fn.variants[v];
@@ -556,12 +599,40 @@ private:
   std::vector<cu::CUdeviceptr> pooled, plain;
 };
 
-/// The sizes and bytes of a result or buffer.
+/// The sizes and bytes of a result, buffer or view.
 struct Extent {
   int32_t rank = 0;
   int64_t dims[kTesseraMaxRank] = {};
   int64_t count = 0;
   size_t bytes = 0;
+};
+
+/// The sizes of the values of one invoke: those of its arguments, and those
+/// computed for its results, buffers and views.
+struct PlanExtents {
+  const tessera_tensor_t *args = nullptr;
+  std::vector<Extent> results, buffers, views;
+
+  const int64_t *dims(const ValueRef &ref) const {
+    return ref.list == List::Arg ? args[ref.index]->dims : of(ref).dims;
+  }
+  int64_t count(const ValueRef &ref) const {
+    return ref.list == List::Arg ? args[ref.index]->elementCount
+                                 : of(ref).count;
+  }
+  size_t bytes(const ValueRef &ref) const {
+    if (ref.list != List::Arg)
+      return of(ref).bytes;
+    tessera_tensor_t t = args[ref.index];
+    return static_cast<size_t>(t->elementCount) * tessera_dtype_size(t->dtype);
+  }
+
+private:
+  const Extent &of(const ValueRef &ref) const {
+    return ref.list == List::Result   ? results[ref.index]
+           : ref.list == List::Buffer ? buffers[ref.index]
+                                      : views[ref.index];
+  }
 };
 
 /// The evaluated launch of a step.
@@ -612,6 +683,60 @@ tessera_status_t computeExtent(const ValueDesc &v,
   }
   return checkShape(what.c_str(), static_cast<tessera_dtype_t>(v.dtype), e.rank,
                     e.dims, e.count, e.bytes);
+}
+
+/// Computes the sizes of view `i` of `fn` into `extents.views[i]`, once its
+/// base's are known, and checks that it has as many elements as its base.
+/// Errors start with `prefix`.
+tessera_status_t computeViewExtent(const FunctionDesc &fn,
+                                   const CompiledFunction &compiled, size_t i,
+                                   const std::vector<SymbolValue> &bindings,
+                                   const std::string &prefix,
+                                   PlanExtents &extents) {
+  const ViewDesc &view = fn.views[i];
+  std::string what = prefix + "view '" + view.value.name + "'";
+  Extent &e = extents.views[i];
+  if (tessera_status_t s =
+          computeExtent(view.value, compiled.views[i].exprs, bindings, what, e))
+    return s;
+  int64_t baseCount = extents.count(compiled.views[i].base);
+  if (e.count == baseCount)
+    return nullptr;
+  return makeStatus(TESSERA_STATUS_INVALID_ARGUMENT,
+                    what + " of '" + view.base + "' has " +
+                        std::to_string(e.count) + " elements, '" + view.base +
+                        "' has " + std::to_string(baseCount));
+}
+
+/// The sizes of the results, buffers and views of `fn` for `args` and the
+/// symbols `bindings`. Errors start with `prefix`.
+tessera_status_t computeExtents(const FunctionDesc &fn,
+                                const CompiledFunction &compiled,
+                                const tessera_tensor_t *args,
+                                const std::vector<SymbolValue> &bindings,
+                                const std::string &prefix,
+                                PlanExtents &extents) {
+  extents.args = args;
+  extents.results.resize(fn.results.size());
+  extents.buffers.resize(fn.buffers.size());
+  extents.views.resize(fn.views.size());
+  for (size_t r = 0; r < fn.results.size(); ++r)
+    if (tessera_status_t s =
+            computeExtent(fn.results[r], {}, bindings,
+                          prefix + "result " + std::to_string(r) + " ('" +
+                              fn.results[r].name + "')",
+                          extents.results[r]))
+      return s;
+  for (size_t b = 0; b < fn.buffers.size(); ++b)
+    if (tessera_status_t s = computeExtent(
+            fn.buffers[b], compiled.bufferExprs[b], bindings,
+            prefix + "buffer '" + fn.buffers[b].name + "'", extents.buffers[b]))
+      return s;
+  for (size_t v = 0; v < fn.views.size(); ++v)
+    if (tessera_status_t s =
+            computeViewExtent(fn, compiled, v, bindings, prefix, extents))
+      return s;
+  return nullptr;
 }
 
 /// Checks that the outer strides of the tensor map `param` of a row-major
@@ -790,33 +915,11 @@ tessera_status_t tessera::runtime::invokeGpu(
     return makeStatus(TESSERA_STATUS_INTERNAL,
                       prefix + "no variant of the plan applies");
 
-  // Sizes of the results and buffers.
-  std::vector<Extent> resultExtents(resultCount),
-      bufferExtents(fn.buffers.size());
-  for (size_t r = 0; r < resultCount; ++r)
-    if (tessera_status_t s =
-            computeExtent(fn.results[r], {}, bindings,
-                          prefix + "result " + std::to_string(r) + " ('" +
-                              fn.results[r].name + "')",
-                          resultExtents[r]))
-      return s;
-  for (size_t b = 0; b < fn.buffers.size(); ++b)
-    if (tessera_status_t s = computeExtent(
-            fn.buffers[b], compiled.bufferExprs[b], bindings,
-            prefix + "buffer '" + fn.buffers[b].name + "'", bufferExtents[b]))
-      return s;
-
-  auto dimsOf = [&](const ValueRef &ref) -> const int64_t * {
-    switch (ref.list) {
-    case List::Arg:
-      return args[ref.index]->dims;
-    case List::Result:
-      return resultExtents[ref.index].dims;
-    case List::Buffer:
-      return bufferExtents[ref.index].dims;
-    }
-    return nullptr;
-  };
+  // Sizes of the results, buffers and views; views match their bases.
+  PlanExtents extents;
+  if (tessera_status_t s =
+          computeExtents(fn, compiled, args, bindings, prefix, extents))
+    return s;
 
   // Grids, scalar parameters and the rows of tensor maps, before any device
   // work.
@@ -849,7 +952,7 @@ tessera_status_t tessera::runtime::invokeGpu(
       const std::string &text = param.text;
       if (param.kind == KernelParam::Kind::TensorMap) {
         if (tessera_status_t st = checkTensorMapRows(
-                param, dimsOf(param.value),
+                param, extents.dims(param.value),
                 what + "param " + std::to_string(p) + " '" + text + "': "))
           return st;
         continue;
@@ -925,7 +1028,7 @@ tessera_status_t tessera::runtime::invokeGpu(
     queued = true;
   }
   for (size_t r = 0; r < resultCount; ++r) {
-    const Extent &e = resultExtents[r];
+    const Extent &e = extents.results[r];
     auto dtype = static_cast<tessera_dtype_t>(fn.results[r].dtype);
     std::string what =
         prefix + "result " + std::to_string(r) + " ('" + fn.results[r].name +
@@ -952,40 +1055,30 @@ tessera_status_t tessera::runtime::invokeGpu(
   }
   for (size_t b = 0; b < fn.buffers.size(); ++b)
     if (tessera_status_t s =
-            scratch.allocate(bufferExtents[b].bytes, bufferPointers[b],
+            scratch.allocate(extents.buffers[b].bytes, bufferPointers[b],
                              prefix + "buffer '" + fn.buffers[b].name + "'"))
       return fail(s);
 
+  // The memory of a value: a view's is its storage's, with its own sizes.
   auto memoryOf = [&](const ValueRef &ref, cu::CUdeviceptr &pointer,
                       const int64_t *&dims, size_t &bytes) {
-    switch (ref.list) {
-    case List::Arg: {
-      tessera_tensor_t t = args[ref.index];
-      pointer = argPointers[ref.index];
-      dims = t->dims;
-      bytes = static_cast<size_t>(t->elementCount) *
-              tessera_dtype_size(t->dtype);
-      return;
-    }
-    case List::Result:
-      pointer = resultPointers[ref.index];
-      dims = resultExtents[ref.index].dims;
-      bytes = resultExtents[ref.index].bytes;
-      return;
-    case List::Buffer:
-      pointer = bufferPointers[ref.index];
-      dims = bufferExtents[ref.index].dims;
-      bytes = bufferExtents[ref.index].bytes;
-      return;
-    }
+    ValueRef storage =
+        ref.list == List::View ? compiled.views[ref.index].storage : ref;
+    const std::vector<cu::CUdeviceptr> &pointers =
+        storage.list == List::Arg      ? argPointers
+        : storage.list == List::Result ? resultPointers
+                                       : bufferPointers;
+    pointer = pointers[storage.index];
+    dims = extents.dims(ref);
+    bytes = extents.bytes(ref);
   };
 
   if (poisonResults())
     for (size_t r = 0; r < resultCount; ++r) {
-      if (resultExtents[r].bytes == 0)
+      if (extents.results[r].bytes == 0)
         continue;
       if (cu::CUresult res = api->cuMemsetD8Async(
-              resultPointers[r], 0xff, resultExtents[r].bytes, stream))
+              resultPointers[r], 0xff, extents.results[r].bytes, stream))
         return fail(cu::callError(res, prefix + "cuMemsetD8Async(" +
                                            fn.results[r].name + ", 0xff)"));
       queued = true;
@@ -1075,11 +1168,11 @@ tessera_status_t tessera::runtime::invokeGpu(
   // Results back to the host; completion.
   if (!deviceMode)
     for (size_t r = 0; r < resultCount; ++r) {
-      if (resultExtents[r].bytes == 0)
+      if (extents.results[r].bytes == 0)
         continue;
       if (cu::CUresult res =
               api->cuMemcpyDtoHAsync(out[r]->data, resultPointers[r],
-                                     resultExtents[r].bytes, stream))
+                                     extents.results[r].bytes, stream))
         return fail(cu::callError(res, prefix + "cuMemcpyDtoHAsync_v2(" +
                                            fn.results[r].name + ")"));
       queued = true;

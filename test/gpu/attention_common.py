@@ -120,27 +120,37 @@ def merge_graph(name, dtype, out, shape):
 
 
 def pipeline_graph(name, dtype, e, hq, hkv, d, causal=True):
-    """Attention between matmuls with no reshape op: x is [B, 1, S, E] (a
-    free view of the caller's [B, S, E]), the per-head projections
-    w_q [Hq, E, D], w_k / w_v [Hkv, E, D] broadcast against x's size-1 head
-    dimension, so q = x @ w_q is [B, Hq, S, D] directly; the per-head output
-    projection w_o [Hq, D, E] gives y [B, Hq, S, E] (f32), the heads'
-    contributions before their sum (no reduction op exists). These are
-    rank-4 batched matmuls: the dialect takes them, the GPU kernels take
-    rank <= 3 today."""
-    tx = tensor([None, 1, None, e], dtype)
+    """QKV projection -> attention -> output projection for one sequence:
+    x is [S, E]; the per-head projections w_q [Hq, E, D], w_k / w_v
+    [Hkv, E, D] broadcast x over the heads, so q = x @ w_q is [Hq, S, D],
+    reshaped (a view, no copy) to the attention's [1, Hq, S, D]; the output
+    [1, Hq, S, D] is reshaped back to [Hq, S, D] for the per-head output
+    projection w_o [Hq, D, E], giving y [Hq, S, E] (f32): the heads'
+    contributions before their sum (the sum and the head transposes are
+    glue ops, which the GPU targets do not compile yet)."""
+    tx = tensor([None, e], dtype)
     twq, twk = tensor([hq, e, d], dtype), tensor([hkv, e, d], dtype)
     two = tensor([hq, d, e], dtype)
-    tq, tk = tensor([None, hq, None, d], dtype), tensor([None, hkv, None, d], dtype)
-    ty = tensor([None, hq, None, e], "f32")
+    tq3, tk3 = tensor([hq, None, d], dtype), tensor([hkv, None, d], dtype)
+    tq, tk = tensor([1, hq, None, d], dtype), tensor([1, hkv, None, d], dtype)
+    ty = tensor([hq, None, e], "f32")
     attr = " {causal}" if causal else ""
+
+    def expand(dst, src, heads, t3, t4):
+        return (f"  %{dst} = tensor.expand_shape %{src} [[0, 1], [2], [3]] "
+                f"output_shape [1, {heads}, %s, {d}] : {t3} into {t4}\n")
     return (f"func.func @{name}(%x: {tx}, %wq: {twq}, %wk: {twk}, %wv: {twk}, %wo: {two})"
             f" -> {ty} {{\n"
-            f"  %q = tessera.matmul %x, %wq : {tx}, {twq} -> {tq}\n"
-            f"  %k = tessera.matmul %x, %wk : {tx}, {twk} -> {tk}\n"
-            f"  %v = tessera.matmul %x, %wv : {tx}, {twk} -> {tk}\n"
+            f"  %c0 = arith.constant 0 : index\n"
+            f"  %s = tensor.dim %x, %c0 : {tx}\n"
+            f"  %q3 = tessera.matmul %x, %wq : {tx}, {twq} -> {tq3}\n"
+            f"  %k3 = tessera.matmul %x, %wk : {tx}, {twk} -> {tk3}\n"
+            f"  %v3 = tessera.matmul %x, %wv : {tx}, {twk} -> {tk3}\n"
+            + expand("q", "q3", hq, tq3, tq) + expand("k", "k3", hkv, tk3, tk)
+            + expand("v", "v3", hkv, tk3, tk) +
             f"  %o = tessera.attention %q, %k, %v{attr} : {tq}, {tk}, {tk} -> {tq}\n"
-            f"  %y = tessera.matmul %o, %wo : {tq}, {two} -> {ty}\n"
+            f"  %o3 = tensor.collapse_shape %o [[0, 1], [2], [3]] : {tq} into {tq3}\n"
+            f"  %y = tessera.matmul %o3, %wo : {tq3}, {two} -> {ty}\n"
             f"  return %y : {ty}\n}}\n")
 
 

@@ -161,9 +161,9 @@ class FakeModule:
         if c["kind"] == "pipeline":
             x, wq, wk, wv, wo = xs
             t = x.dtype
-            qkv = [(x.float() @ w.float()).to(t) for w in (wq, wk, wv)]
+            qkv = [(x.float() @ w.float()).to(t)[None] for w in (wq, wk, wv)]
             o, _ = flash_emulation(*qkv, ac.default_scale(c["d"]), c["causal"], None, bug)
-            return [o.to(t).float() @ wo.float()]
+            return [o[0].to(t).float() @ wo.float()]
         q, k, v = xs
         out, lse = flash_emulation(q, k, v, ac.effective_scale(c["scale"], c["d"]),
                                    c["causal"], c["window"], bug)

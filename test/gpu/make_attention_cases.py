@@ -11,9 +11,10 @@ lse, batch 1 and 3, KV splits forced to 1 and 3 by a pinned schedule, bf16
 and f16 inputs, bf16, f16 and f32 outputs. Most graphs have dynamic B, Sq
 and Skv, so one artifact serves all of its (B, Sq, Skv) runs; two have
 static shapes. One pinned schedule packs the query heads of a KV head into
-a block's rows (pack_gqa). Also tessera.merge_attention (rank 4, bf16 and f32, rows
-whose lse is -inf) and attention between matmuls (optional: it needs
-rank-4 batched matmuls, which the GPU kernels do not take yet).
+a block's rows (pack_gqa); two make the consumer warpgroups take turns
+(pingpong, sm_90a). Also tessera.merge_attention (rank 4, bf16 and f32, rows
+whose lse is -inf) and attention between matmuls with reshapes (one
+launch plan: QKV projection, attention, output projection).
 
   test/gpu/make_attention_cases.py --compiler build/bin/tessera-compile \
       --out artifacts/attn-cases --targets sm_80 sm_90a
@@ -80,6 +81,11 @@ def attention_cases():
     # The query heads of a KV head packed into a block's rows (head-major),
     # with 3 splits: decode steps and prefill blocks.
     yield A(split=3, pack_gqa=True, runs=runs(NEAR_PAIRS + DECODE, batch3=B3 + [(1, 4224)]))
+    # Consumer warpgroups taking turns (ping-pong, sm_90a; sm_80 compiles
+    # the same tiles without it): 2 consumers, and 3 at d = 64.
+    yield A(split=1, pingpong=True, runs=near)
+    yield A(split=1, pingpong=True, tile=(192, 64, 16), d=64, hkv=8, causal=False,
+            window=None, runs=near)
     # Static shapes: a decode step over a window, a prefill block.
     yield A(static=(2, 1, 4224), window=256, runs=[(2, 1, 4224)])
     yield A(static=(3, 799, 1023), d=64, dtype="f16", out="f16",
@@ -97,9 +103,11 @@ def merge_cases():
 
 
 def pipeline_cases():
-    # QKV projections -> attention -> per-head output projection; runs (B, S).
-    yield dict(kind="pipeline", dtype="bf16", out="f32", e=256, hq=8, hkv=2, d=64,
-               causal=True, optional=True, runs=[(1, 239), (2, 1023)])
+    # QKV projections -> attention -> per-head output projection for one
+    # sequence; runs (B = 1, S): the decode and the prefill kernels.
+    for causal in (True, False):
+        yield dict(kind="pipeline", dtype="bf16", out="f32", e=256, hq=8, hkv=2, d=64,
+                   causal=causal, runs=[(1, 1), (1, 7), (1, 239), (1, 1023)])
 
 
 def name(c):
@@ -120,6 +128,10 @@ def name(c):
     parts.append(f"split{c['split']}" if c["split"] else "auto")
     if c.get("pack_gqa"):
         parts.append("packgqa")
+    if c.get("tile"):
+        parts.append("q{}_kv{}_w{}".format(*c["tile"]))
+    if c.get("pingpong"):
+        parts.append("pingpong")
     if c["static"]:
         parts.append("static_b{}_q{}_k{}".format(*c["static"]))
     return "_".join(parts)
@@ -133,7 +145,11 @@ def graph(c, target):
         return ac.pipeline_graph("block", c["dtype"], c["e"], c["hq"], c["hkv"],
                                  c["d"], c["causal"])
     b, sq, skv = c["static"] or (None, None, None)
-    schedule = (ac.attention_schedule(target, c["split"], pack_gqa=c.get("pack_gqa", False))
+    wgmma = target != "sm_80"
+    block_q, block_kv, warps = c["tile"] if c.get("tile") and wgmma else (None, None, None)
+    schedule = (ac.attention_schedule(target, c["split"], block_q=block_q, block_kv=block_kv,
+                                      warps=warps, pack_gqa=c.get("pack_gqa", False),
+                                      pingpong=c.get("pingpong", False) and wgmma)
                 if c["split"] else None)
     return ac.attention_graph("attn", c["dtype"], c["out"], b, c["hq"], c["hkv"],
                               sq, skv, c["d"], causal=c["causal"],

@@ -482,16 +482,16 @@ TEST(Manifest, SyntaxErrorsNameTheLine) {
        "manifest line 3: unexpected control character 0x0d"},
       {head + "func f g\nend\n",
        "manifest line 3: unknown directive 'func' (expected target, "
-       "requires, function, arg, result, buffer, variant, memset, launch or "
-       "end)"},
+       "requires, function, arg, result, buffer, view, variant, memset, "
+       "launch or end)"},
       {head + "tessera-manifest 2\n",
        "manifest line 3: 'tessera-manifest' must be the first line only"},
       {head + "function f g\narg x f32 (s0)\nend\n",
        "manifest line 4: arg 'x': dimension 0 is the expression '(s0)', but "
-       "only buffers have expression sizes"},
+       "only buffers and views have expression sizes"},
       {head + "function f g\narg x f32 4\nresult y f32 4x(s0+1)\nend\n",
        "manifest line 5: result 'y': dimension 1 is the expression '(s0+1)', "
-       "but only buffers have expression sizes"},
+       "but only buffers and views have expression sizes"},
       {head + "function f g\nend\ntarget cpu\n",
        "manifest line 5: second 'target'"},
   };
@@ -548,7 +548,8 @@ TEST(Manifest, VerifyRejectsBadStructs) {
   bad.functions[0].args[0].exprs = {"s1+1", ""};
   EXPECT_EQ(verifyManifest(bad),
             "function 'decoder_block', arg 0 ('x'): dimension 0 is the "
-            "expression '(s1+1)', but only buffers have expression sizes");
+            "expression '(s1+1)', but only buffers and views have expression "
+            "sizes");
   bad = m;
   bad.functions[0].results[0].exprs = {"s0"};
   EXPECT_EQ(verifyManifest(bad), "function 'decoder_block', result 0 "
@@ -942,10 +943,10 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "identifier)"},
       {fn + "buffer t0 f32 4\nresult q f32 4\nvariant always\nend\n",
        "manifest line 7: 'result' after a 'buffer' in function 'f' (the "
-       "order is arg, result, buffer, variant)"},
+       "order is arg, result, buffer, view, variant)"},
       {fn + "variant always\nbuffer t0 f32 4\nend\n",
        "manifest line 7: 'buffer' after a 'variant' in function 'f' (the "
-       "order is arg, result, buffer, variant)"},
+       "order is arg, result, buffer, view, variant)"},
       {fn + "variant always\narg b f32 4\nend\n",
        "manifest line 7: 'arg' after a 'variant' in function 'f'"},
       {gpu + "buffer t0 f32 4\n", "manifest line 3: 'buffer' outside a function"},
@@ -989,8 +990,8 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "binds"},
       {gpu + "function f -\narg a f32 4\nresult a f32 4\nvariant always\nend\n",
        "manifest line 5: duplicate value name 'a' in function 'f' (an arg has "
-       "it; the args, results and buffers of a GPU function need distinct "
-       "names)"},
+       "it; the args, results, buffers and views of a GPU function need "
+       "distinct names)"},
       {gpu + "function f -\narg t0 f32 4\nbuffer t0 f32 4\nvariant "
              "always\nend\n",
        "manifest line 5: duplicate value name 't0' in function 'f' (an arg "
@@ -1043,7 +1044,7 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "(expected <=, <, >=, > or ==)"},
       {fn + "variant s0 <= 4+\nvariant always\nend\n",
        "manifest line 6: condition 's0 <= 4+': '4+' ends early (expected a "
-       "number, a symbol sN, cdiv(, min(, max( or '(')"},
+       "number, a symbol sN, cdiv(, div(, min(, max( or '(')"},
       {fn + "variant s1 == 4\nvariant always\nend\n",
        "manifest line 6: condition 's1 == 4': symbol s1 is not bound by an "
        "argument"},
@@ -1073,11 +1074,11 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
       {fn + "memset r\nvariant always\nend\n",
        "manifest line 6: 'memset' before the first 'variant' of function 'f'"},
       {fn + "variant always\nmemset\nend\n",
-       "manifest line 7: 'memset' expects 1 operand (result or buffer), got "
-       "0"},
+       "manifest line 7: 'memset' expects 1 operand (result, buffer or "
+       "view), got 0"},
       {fn + "variant always\nmemset t7\nend\n",
-       "manifest line 7: memset of 't7', which is no result or buffer of "
-       "function 'f'"},
+       "manifest line 7: memset of 't7', which is no result, buffer or view "
+       "of function 'f'"},
       {fn + "variant always\nmemset a\nend\n",
        "manifest line 7: memset of argument 'a' (arguments are read-only)"},
       // Launch syntax.
@@ -1161,7 +1162,7 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
        "4294967295]"},
       {fn + "variant always\n" + launchHead + "params memref:a memref:q\nend\n",
        "manifest line 7: launch 'k': param 1 'memref:q' names no argument, "
-       "result or buffer"},
+       "result, buffer or view"},
       {fn + "variant always\n" + launchHead + "params i64:s0*\nend\n",
        "manifest line 7: launch 'k': param 0 'i64:s0*': 's0*' ends early"},
       {fn + "variant always\n" + launchHead + "params memref:r i32:s2\nend\n",
@@ -1170,7 +1171,7 @@ TEST(GpuPlan, SyntaxErrorsNameTheLine) {
       // Tensor maps (`a` is f32 s0x4).
       {fn + "variant always\n" + launchHead + "params tmap:q:32x8:128\nend\n",
        "manifest line 7: launch 'k': param 0 'tmap:q:32x8:128' names no "
-       "argument, result or buffer"},
+       "argument, result, buffer or view"},
       {gpu + "function f -\narg v f32 scalar\nresult r f32 4\nvariant "
              "always\n" +
            launchHead + "params memref:r tmap:v:4:128\nend\n",
@@ -1273,7 +1274,7 @@ TEST(GpuPlan, Version1SyntaxErrors) {
       // ... of values of rank 2 or 3; messages quote the line's text.
       {fn + "variant always\n" + launchHead + "params tmap:q:32x8\nend\n",
        "manifest line 7: launch 'k': param 0 'tmap:q:32x8' names no "
-       "argument, result or buffer"},
+       "argument, result, buffer or view"},
       {gpu + "function f -\narg v f32 s0\nresult r f32 s0\nvariant always\n" +
            launchHead + "params memref:r tmap:v:32x8\nend\n",
        "manifest line 7: launch 'k': param 1 'tmap:v:32x8': 'v' has rank 1 "
@@ -1328,8 +1329,8 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
          m.target = "cpu";
          m.functions[0].symbol = "f";
        },
-       "function 'f': target cpu has no plans, but the function has 1 buffer "
-       "and 2 variants"},
+       "function 'f': target cpu has no plans, but the function has 1 buffer, "
+       "0 views and 2 variants"},
       {[](Manifest &m) { m.functions[0].buffers[0].name = "tmp"; },
        "function 'f', buffer 0 ('tmp'): buffers are named t0, t1, ... in "
        "order (expected 't0')"},
@@ -1349,7 +1350,7 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
          m.functions[0].results[0].exprs = {"s0", ""};
        },
        "function 'f', result 0 ('r'): dimension 0 is the expression '(s0)', "
-       "but only buffers have expression sizes"},
+       "but only buffers and views have expression sizes"},
       {[](Manifest &m) {
          m.functions[0].buffers[0].symbols[0] = -1;
          m.functions[0].buffers[0].exprs = {"s0*2+s3"};
@@ -1407,8 +1408,8 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
        "function 'f', variant 0, step 0: memset of argument 'a' (arguments "
        "are read-only)"},
       {[](Manifest &m) { m.functions[0].variants[0].steps[0].buffer = "t1"; },
-       "function 'f', variant 0, step 0: memset of 't1', which is no result "
-       "or buffer of function 'f'"},
+       "function 'f', variant 0, step 0: memset of 't1', which is no result, "
+       "buffer or view of function 'f'"},
       {[](Manifest &m) {
          m.functions[0].variants[0].steps[0].kind =
              static_cast<PlanStep::Kind>(9);
@@ -1444,7 +1445,7 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
          m.functions[0].variants[0].steps[1].launch.params[1].value = "t9";
        },
        "function 'f', variant 0, step 1: launch 'k_small': param 1 "
-       "'memref:t9' names no argument, result or buffer"},
+       "'memref:t9' names no argument, result, buffer or view"},
       {[](Manifest &m) {
          m.functions[0].variants[0].steps[1].launch.params[3].value = "s1";
        },
@@ -1455,7 +1456,7 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
        },
        "function 'f', variant 0, step 1: launch 'k_small': param 4 "
        "'i32:min(': 'min(' ends early (expected a number, a symbol sN, "
-       "cdiv(, min(, max( or '(')"},
+       "cdiv(, div(, min(, max( or '(')"},
       {[](Manifest &m) {
          m.functions[0].variants[0].steps[1].launch.params[1] = {
              KernelParam::Kind::TensorMap, "t0", {8, 8}};
@@ -1505,6 +1506,301 @@ TEST(GpuPlan, VerifyRejectsBadPlans) {
 }
 
 //===----------------------------------------------------------------------===//
+// Views
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Views of every kind of value: of an argument, a result, a buffer and a
+/// view, of rank 0 to 4, sized by numbers, symbols and expressions, used by
+/// memset, memref and tmap.
+const char *const kViewExample =
+    "tessera-manifest 2\n"
+    "target sm_90a\n"
+    "function f -\n"
+    "arg q bf16 s0x8xs1x64\n"
+    "arg kv bf16 s0x8xs1x64\n"
+    "result o bf16 s0x8xs1x64\n"
+    "result n f32 scalar\n"
+    "buffer t0 bf16 (s0*8)xs1x64\n"
+    "view v0 t0 s0x8xs1x64\n"
+    "view v1 q 1x(s0*8)xs1x64\n"
+    "view v2 v1 (s0*8*s1)x64\n"
+    "view v3 n scalar\n"
+    "view v4 o s0x8x(s1*64)\n"
+    "view v5 v3 1\n"
+    "variant s1 <= 128\n"
+    "memset v0\n"
+    "launch k grid 1 1 1 block 128 1 1 smem 0 params tmap:v1:64x64x1x1:128 "
+    "memref:v2 memref:v0 tmap:v4:64x1x1:128 memref:v3 memref:kv\n"
+    "variant always\n"
+    "memset v5\n"
+    "end\n";
+
+/// gpuManifest() with two views: v0 of the result r (s0x8) and v1 of v0.
+Manifest viewManifest() {
+  Manifest m = gpuManifest();
+  FunctionDesc &f = m.functions[0];
+  f.views.push_back({{"v0", DType::F32, {-1, 2, 4}, {0, -1, -1}}, "r"});
+  f.views.push_back({{"v1", DType::F32, {-1}, {-1}, {"s0*8"}}, "v0"});
+  f.variants[0].steps[1].launch.params.push_back(
+      {KernelParam::Kind::Memref, "v1"});
+  f.variants[0].steps[1].launch.params.push_back(
+      {KernelParam::Kind::TensorMap, "v0", {4, 2, 1}, 0});
+  return m;
+}
+} // namespace
+
+TEST(GpuPlan, ViewsRoundTrip) {
+  Manifest m;
+  ASSERT_EQ(parseManifest(kViewExample, m), "");
+  ASSERT_EQ(verifyManifest(m), "");
+  EXPECT_EQ(printManifest(m), kViewExample);
+  const FunctionDesc &f = m.functions[0];
+  ASSERT_EQ(f.views.size(), 6u);
+  // The dtype is the base's.
+  const DType dtypes[] = {DType::BF16, DType::BF16, DType::BF16,
+                          DType::F32,  DType::BF16, DType::F32};
+  const char *const bases[] = {"t0", "q", "v1", "n", "o", "v3"};
+  for (size_t i = 0; i < f.views.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(f.views[i].value.name, "v" + std::to_string(i));
+    EXPECT_EQ(f.views[i].value.dtype, dtypes[i]);
+    EXPECT_EQ(f.views[i].base, bases[i]);
+  }
+  const ValueDesc &v1 = f.views[1].value;
+  EXPECT_EQ(v1.dims, (std::vector<int64_t>{1, -1, -1, 64}));
+  EXPECT_EQ(v1.symbols, (std::vector<int64_t>{-1, -1, 1, -1}));
+  EXPECT_EQ(v1.exprs, (std::vector<std::string>{"", "s0*8", "", ""}));
+  EXPECT_TRUE(f.views[0].value.exprs.empty());
+  EXPECT_TRUE(f.views[3].value.dims.empty());
+  EXPECT_EQ(f.views[5].value.dims, (std::vector<int64_t>{1}));
+  const std::vector<KernelParam> &params = f.variants[0].steps[1].launch.params;
+  EXPECT_EQ(params[0].value, "v1");
+  EXPECT_EQ(params[0].box, (std::vector<int64_t>{64, 64, 1, 1}));
+  EXPECT_EQ(params[3].box, (std::vector<int64_t>{64, 1, 1}));
+  EXPECT_EQ(f.variants[1].steps[0].buffer, "v5");
+
+  // Built in memory.
+  Manifest built = viewManifest();
+  ASSERT_EQ(verifyManifest(built), "");
+  std::string printed = printManifest(built);
+  EXPECT_NE(printed.find("\nbuffer t0 f32 s0\nview v0 r s0x2x4\nview v1 v0 "
+                         "(s0*8)\nvariant s0*8 < 1024\n"),
+            std::string::npos)
+      << printed;
+  EXPECT_NE(printed.find(" i32:min(s0,7) memref:v1 tmap:v0:4x2x1:0\n"),
+            std::string::npos)
+      << printed;
+  Manifest back;
+  ASSERT_EQ(parseManifest(printed, back), "");
+  EXPECT_EQ(printManifest(back), printed);
+  EXPECT_EQ(back.functions[0].views[1].base, "v0");
+}
+
+TEST(GpuPlan, ViewSyntaxErrors) {
+  const std::string gpu = "tessera-manifest 2\ntarget sm_80\n";
+  // A function with an argument binding s0, a result and a buffer.
+  const std::string fn = gpu + "function f -\narg a f32 s0x4\nresult r f32 "
+                               "s0x4\nbuffer t0 f32 (s0*4)\n";
+  const std::string launchHead = "launch k grid 1 1 1 block 1 1 1 smem 0 ";
+  const std::string tail = "variant always\nend\n";
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const Case cases[] = {
+      // Bases.
+      {fn + "view v0 q 4xs0\n" + tail,
+       "manifest line 7: view 'v0' of 'q', which is no argument, result, "
+       "buffer or earlier view of function 'f'"},
+      {fn + "view v0 v0 4xs0\n" + tail,
+       "manifest line 7: view 'v0' is a view of itself"},
+      {fn + "view v0 v1 4xs0\nview v1 a 4xs0\n" + tail,
+       "manifest line 7: view 'v0' of 'v1', which is no argument, result, "
+       "buffer or earlier view of function 'f'"},
+      // Names.
+      {fn + "view v0 a 4xs0\nview v0 t0 4xs0\n" + tail,
+       "manifest line 8: duplicate value name 'v0' in function 'f' (a view "
+       "has it; the args, results, buffers and views of a GPU function need "
+       "distinct names)"},
+      {fn + "view t0 a 4xs0\n" + tail,
+       "manifest line 7: duplicate value name 't0' in function 'f' (a buffer "
+       "has it"},
+      {fn + "view a r 4xs0\n" + tail,
+       "manifest line 7: duplicate value name 'a' in function 'f' (an arg has "
+       "it"},
+      {fn + "view r a 4xs0\n" + tail,
+       "manifest line 7: duplicate value name 'r' in function 'f' (a result "
+       "has it"},
+      {fn + "view v! a 4xs0\n" + tail,
+       "manifest line 7: invalid view name 'v!' (use [A-Za-z0-9_.-])"},
+      // Sizes.
+      {fn + "view v0 a ?x4\n" + tail,
+       "manifest line 7: view 'v0': dimension 0 is '?', but the runtime "
+       "computes the sizes of a view: they must be numbers, symbols bound by "
+       "the arguments or expressions of them"},
+      {fn + "view v0 a 4xs1\n" + tail,
+       "manifest line 7: view 'v0': dimension 1 is s1, which no argument "
+       "binds"},
+      {fn + "view v0 a (s0*s2)\n" + tail,
+       "manifest line 7: view 'v0': dimension 0 '(s0*s2)': symbol s2 in "
+       "'s0*s2' is not bound by an argument"},
+      {fn + "view v0 a (s0*)\n" + tail,
+       "manifest line 7: view 'v0': dimension 0 '(s0*)': 's0*' ends early"},
+      {fn + "view v0 a 4x(s0\n" + tail,
+       "manifest line 7: bad dims '4x(s0' of 'v0': unbalanced parentheses"},
+      {fn + "view v0 a 4xf32\n" + tail,
+       "manifest line 7: bad dims '4xf32' of 'v0': size 1 is 'f32'"},
+      {fn + "view v0 a 1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x(s0*4)\n" + tail,
+       "manifest line 7: bad dims '1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x(s0*4)' of "
+       "'v0': rank exceeds the limit of 16"},
+      // Syntax and order.
+      {fn + "view v0 a\n" + tail,
+       "manifest line 7: 'view' expects 3 operands (name, base, dims), got 2"},
+      {fn + "view v0 a f32 4xs0\n" + tail,
+       "manifest line 7: 'view' expects 3 operands (name, base, dims), got 4"},
+      {fn + "variant always\nview v0 a 4xs0\nend\n",
+       "manifest line 8: 'view' after a 'variant' in function 'f' (the order "
+       "is arg, result, buffer, view, variant)"},
+      {fn + "view v0 a 4xs0\nbuffer t1 f32 4\n" + tail,
+       "manifest line 8: 'buffer' after a 'view' in function 'f' (the order "
+       "is arg, result, buffer, view, variant)"},
+      {gpu + "function f -\narg a f32 s0x4\nview v0 a 4xs0\nresult r f32 4\n" +
+           tail,
+       "manifest line 6: 'result' after a 'view' in function 'f'"},
+      {gpu + "view v0 a 4\n", "manifest line 3: 'view' outside a function"},
+      {"tessera-manifest 2\ntarget cpu\nfunction f g\narg a f32 4\nview v0 a "
+       "4\nend\n",
+       "manifest line 5: 'view' in function 'f' of target cpu (plans are for "
+       "GPU targets)"},
+      {"tessera-manifest 1\ntarget sm_80\nfunction f -\narg a f32 s0x4\nview "
+       "v0 a 4xs0\n" +
+           tail,
+       "manifest line 5: 'view' needs manifest version 2 (this manifest is "
+       "version 1)"},
+      // Uses: arguments are read-only, through views too.
+      {fn + "view v0 a (s0*4)\nvariant always\nmemset v0\nend\n",
+       "manifest line 9: memset of view 'v0' of argument 'a' (arguments are "
+       "read-only)"},
+      {fn + "view v0 a (s0*4)\nview v1 v0 4xs0\nvariant always\nmemset "
+            "v1\nend\n",
+       "manifest line 10: memset of view 'v1' of argument 'a' (arguments are "
+       "read-only)"},
+      {fn + "view v0 a 1xs0x4\nvariant always\n" + launchHead +
+           "params tmap:v0:4x8:0\nend\n",
+       "manifest line 9: launch 'k': param 0 'tmap:v0:4x8:0': the box has 2 "
+       "sizes, but 'v0' has rank 3 (one size per dimension, innermost "
+       "first)"},
+      {fn + "view v0 a 1x1x1x1xs0x4\nvariant always\n" + launchHead +
+           "params tmap:v0:4x1x1x1x1x1:0\nend\n",
+       "manifest line 9: launch 'k': param 0 'tmap:v0:4x1x1x1x1x1:0': 'v0' "
+       "has rank 6 (a tensor map takes rank 1 to 5)"},
+      {fn + "view v0 a 4xs0\nvariant always\n" + launchHead +
+           "params memref:v1\nend\n",
+       "manifest line 9: launch 'k': param 0 'memref:v1' names no argument, "
+       "result, buffer or view"},
+  };
+  for (const Case &c : cases) {
+    std::string error = parseError(c.text);
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "manifest:\n"
+        << c.text << "\nerror: " << error << "\nexpected: " << c.message;
+  }
+  // Views of results and buffers may be written.
+  Manifest m;
+  EXPECT_EQ(parseManifest(fn + "view v0 r (s0*4)\nview v1 t0 s0x4\nvariant "
+                               "always\nmemset v0\nmemset v1\nend\n",
+                          m),
+            "");
+}
+
+TEST(GpuPlan, VerifyRejectsBadViews) {
+  const Manifest good = viewManifest();
+  ASSERT_EQ(verifyManifest(good), "");
+  struct Case {
+    void (*edit)(Manifest &);
+    std::string message;
+  };
+  const Case cases[] = {
+      {[](Manifest &m) { m.functions[0].views[0].base = "q"; },
+       "function 'f', view 0 ('v0'): a view of 'q', which is no argument, "
+       "result, buffer or view"},
+      {[](Manifest &m) { m.functions[0].views[0].base = "v0"; },
+       "function 'f', view 0 ('v0'): a view of itself"},
+      {[](Manifest &m) { m.functions[0].views[0].base = "v1"; },
+       "function 'f', view 0 ('v0'): a view of 'v1', a later view (the base "
+       "of a view comes before it)"},
+      {[](Manifest &m) { m.functions[0].views[0].value.dtype = DType::BF16; },
+       "function 'f', view 0 ('v0'): dtype bf16, but its base 'r' is f32 (a "
+       "view has the dtype of its base)"},
+      {[](Manifest &m) {
+         m.functions[0].views[0].value.dtype = static_cast<DType>(42);
+       },
+       "function 'f', view 0 ('v0'): unknown dtype 42"},
+      {[](Manifest &m) { m.functions[0].views[0].value.name = ""; },
+       "function 'f', view 0 (''): invalid name '' (use [A-Za-z0-9_.-])"},
+      {[](Manifest &m) { m.functions[0].views[1].value.name = "t0"; },
+       "function 'f': buffer 0 and view 1 are both named 't0' (the values of "
+       "a GPU function need distinct names)"},
+      {[](Manifest &m) { m.functions[0].views[1].value.name = "v0"; },
+       "function 'f': view 0 and view 1 are both named 'v0' (the values of a "
+       "GPU function need distinct names)"},
+      {[](Manifest &m) { m.functions[0].views[0].value.name = "a"; },
+       "function 'f': arg 0 and view 0 are both named 'a' (the values of a "
+       "GPU function need distinct names)"},
+      {[](Manifest &m) { m.functions[0].views[0].value.symbols[0] = -1; },
+       "function 'f', view 0 ('v0'): dimension 0 is '?', but the runtime "
+       "computes the sizes of a view: they must be numbers, symbols bound by "
+       "the arguments or expressions of them"},
+      {[](Manifest &m) { m.functions[0].views[0].value.symbols[0] = 5; },
+       "function 'f', view 0 ('v0'): dimension 0 is s5, which no argument "
+       "binds"},
+      {[](Manifest &m) { m.functions[0].views[1].value.exprs = {"s0*"}; },
+       "function 'f', view 1 ('v1'): dimension 0 '(s0*)': 's0*' ends early "
+       "(expected a number, a symbol sN, cdiv(, div(, min(, max( or '(')"},
+      {[](Manifest &m) { m.functions[0].views[1].value.exprs = {"s0*s3"}; },
+       "function 'f', view 1 ('v1'): dimension 0 '(s0*s3)': symbol s3 in "
+       "'s0*s3' is not bound by an argument"},
+      {[](Manifest &m) { m.functions[0].views[1].value.dims = {8}; },
+       "function 'f', view 1 ('v1'): dimension 0 is the expression '(s0*8)' "
+       "and has size 8 and symbol -1 (both must be -1)"},
+      {[](Manifest &m) {
+         ValueDesc &v = m.functions[0].views[0].value;
+         v.dims.assign(17, 1);
+         v.symbols.assign(17, -1);
+       },
+       "function 'f', view 0 ('v0'): rank 17 exceeds the limit of 16"},
+      {[](Manifest &m) {
+         FunctionDesc &f = m.functions[0];
+         f.views.push_back({{"v2", DType::F32, {-1, 8}, {0, -1}}, "a"});
+         f.variants[0].steps[0].buffer = "v2";
+       },
+       "function 'f', variant 0, step 0: memset of view 'v2' of argument 'a' "
+       "(arguments are read-only)"},
+      {[](Manifest &m) {
+         m.functions[0].variants[0].steps[1].launch.params.back().box = {4, 2};
+       },
+       "function 'f', variant 0, step 1: launch 'k_small': param 6 "
+       "'tmap:v0:4x2:0': the box has 2 sizes, but 'v0' has rank 3 (one size "
+       "per dimension, innermost first)"},
+      {[](Manifest &m) {
+         m.target = "cpu";
+         FunctionDesc &f = m.functions[0];
+         f.symbol = "f";
+         f.buffers.clear();
+         f.variants.clear();
+       },
+       "function 'f': target cpu has no plans, but the function has 0 "
+       "buffers, 2 views and 0 variants"},
+  };
+  for (const Case &c : cases) {
+    Manifest m = good;
+    c.edit(m);
+    EXPECT_EQ(verifyManifest(m), c.message);
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // Plan expressions
 //===----------------------------------------------------------------------===//
 
@@ -1544,6 +1840,10 @@ TEST(PlanExpression, Evaluates) {
   EXPECT_EQ(eval("cdiv(9,3)"), 3);
   EXPECT_EQ(eval("cdiv(0,64)"), 0);
   EXPECT_EQ(eval("cdiv(s0*4096,256)"), 160);
+  EXPECT_EQ(eval("div(s0,3)"), 3);
+  EXPECT_EQ(eval("div(9,3)"), 3);
+  EXPECT_EQ(eval("div(2,3)"), 0);
+  EXPECT_EQ(eval("max(div(132,s0*8),1)"), 1);
   EXPECT_EQ(eval("min(s0,s1)"), 3);
   EXPECT_EQ(eval("max(s0,s1)"), 10);
   EXPECT_EQ(eval("max(s12,1)*min(cdiv(s0,4),2)+1"), 3);
@@ -1565,7 +1865,7 @@ TEST(PlanExpression, SyntaxErrors) {
   const Case cases[] = {
       {"", "empty expression"},
       {"+", "unexpected '+' at column 1 of '+' (expected a number, a symbol "
-            "sN, cdiv(, min(, max( or '(')"},
+            "sN, cdiv(, div(, min(, max( or '(')"},
       {"-1", "unexpected '-' at column 1 of '-1' (expected a number"},
       {"s0-1", "unexpected '-' at column 3 of 's0-1' (expected '+', '*' or "
                "the end)"},
@@ -1573,7 +1873,7 @@ TEST(PlanExpression, SyntaxErrors) {
               "end)"},
       {"4/2", "unexpected '/' at column 2 of '4/2' (expected '+', '*' or the "
               "end)"},
-      {"s0+", "'s0+' ends early (expected a number, a symbol sN, cdiv(, min(, "
+      {"s0+", "'s0+' ends early (expected a number, a symbol sN, cdiv(, div(, min(, "
               "max( or '(')"},
       {"2**3", "unexpected '*' at column 3 of '2**3' (expected a number"},
       {"(s0", "'(s0' ends early (expected ')')"},
@@ -1589,7 +1889,7 @@ TEST(PlanExpression, SyntaxErrors) {
       {"max(,2)", "unexpected ',' at column 5 of 'max(,2)' (expected a "
                   "number"},
       {"ceil(1,2)", "unknown name 'ceil' at column 1 of 'ceil(1,2)' (expected "
-                    "a symbol sN, cdiv, min or max)"},
+                    "a symbol sN, cdiv, div, min or max)"},
       {"S0", "unexpected 'S' at column 1 of 'S0' (expected a number"},
       {"s", "unknown name 's' at column 1 of 's'"},
       {"sx", "unknown name 'sx' at column 1 of 'sx'"},
@@ -1692,7 +1992,7 @@ TEST(PlanCondition, ParsesAndEvaluates) {
             "<expr>' after 'and')");
   EXPECT_EQ(parseCondition("s0 <= 4 and s1 < x", condition),
             "condition 's0 <= 4 and s1 < x': unknown name 'x' at column 1 of "
-            "'x' (expected a symbol sN, cdiv, min or max)");
+            "'x' (expected a symbol sN, cdiv, div, min or max)");
   EXPECT_EQ(parseCondition("s0 <= 4 and s1 < 2 ", condition),
             "condition 's0 <= 4 and s1 < 2 ' is not '<expr> <op> <expr>' with "
             "single spaces");
@@ -1700,10 +2000,10 @@ TEST(PlanCondition, ParsesAndEvaluates) {
             "condition '' is not '<expr> <op> <expr>' with single spaces");
   EXPECT_EQ(parseCondition("s0* <= 1", condition),
             "condition 's0* <= 1': 's0*' ends early (expected a number, a "
-            "symbol sN, cdiv(, min(, max( or '(')");
+            "symbol sN, cdiv(, div(, min(, max( or '(')");
   EXPECT_EQ(parseCondition("1 <= x", condition),
             "condition '1 <= x': unknown name 'x' at column 1 of 'x' "
-            "(expected a symbol sN, cdiv, min or max)");
+            "(expected a symbol sN, cdiv, div, min or max)");
   ASSERT_EQ(parseCondition("s0*s0 > 1", condition), "");
   bool holds = false;
   EXPECT_EQ(evaluateCondition(condition, {{0, int64_t(1) << 40}}, holds),

@@ -158,7 +158,7 @@ end
 )";
 
 /// Plans of version 2: tensor maps of rank 1 to 5 and their swizzles,
-/// conditions on several sizes, buffers sized by expressions.
+/// conditions on several sizes, buffers sized by expressions, views.
 const char *const kManifestV2 = R"(tessera-manifest 2
 target sm_80
 function tensor_map_rank4 -
@@ -235,6 +235,36 @@ result z f32 4
 buffer t0 f32 (s0*s0)x(s0*s0)
 variant always
 launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:0 i64:4
+end
+function view_of_buffer -
+arg x f32 s0xs1xs2xs3
+result d i64 1x13
+result bytes i64 17
+buffer t0 f32 (s0*s1*s2*s3)
+view v0 t0 s0xs1xs2xs3
+view dv d 13
+variant always
+memset v0
+launch fill grid cdiv(s0*s1*s2*s3,64) 1 1 block 64 1 1 smem 0 params memref:t0 i32:7 i64:s0*s1*s2*s3
+launch describe_view grid 1 1 1 block 1 1 1 smem 0 params memref:t0 memref:v0 memref:dv
+launch tensor_map_bytes grid 1 1 1 block 1 1 1 smem 0 params tmap:v0:32x2x1x1:128 memref:bytes i64:s3
+end
+function view_of_argument -
+arg x f32 s0xs1
+result d i64 13
+view v0 x (s0*s1)
+view v1 v0 s0x1xs1x1
+variant always
+launch describe_view grid 1 1 1 block 1 1 1 smem 0 params memref:v0 memref:v1 memref:d
+end
+function view_mismatch -
+arg x f32 s0xs1
+result d i64 13
+buffer t0 f32 (s0*s1)
+view v0 t0 3xs0x8x1
+view v1 v0 (s0*s1)x1x1x1
+variant always
+launch describe_view grid 1 1 1 block 1 1 1 smem 0 params memref:t0 memref:v1 memref:d
 end
 )";
 
@@ -496,8 +526,8 @@ TEST(GpuModuleLoad, SectionsAndPlanErrors) {
                           kernelsPtx());
   o = take(tessera_module_load_memory(bytes.data(), bytes.size(), &out));
   expectError(o, TESSERA_STATUS_INVALID_ARGUMENT,
-              "manifest line 5: memset of 'x', which is no result or buffer "
-              "of function 'f'");
+              "manifest line 5: memset of 'x', which is no result, buffer or "
+              "view of function 'f'");
 }
 
 TEST_F(GpuModuleTest, ArgumentChecksComeFirst) {
@@ -1218,7 +1248,7 @@ TEST_F(GpuModuleTest, TensorMapsFollowTheSpec) {
 TEST_F(GpuModuleV2Test, LoadsAndListsWithoutCuda) {
   tessera_module_t m = module.get();
   EXPECT_STREQ(tessera_module_target(m), "sm_80");
-  ASSERT_EQ(tessera_module_function_count(m), 9u);
+  ASSERT_EQ(tessera_module_function_count(m), 12u);
   EXPECT_STREQ(tessera_module_function_name(m, 0), "tensor_map_rank4");
   // Buffers are not part of the signature.
   size_t f = function("split_kv");
@@ -1372,4 +1402,95 @@ TEST_F(GpuModuleV2Test, TensorMapsOfRank1And4AndEverySwizzle) {
     EXPECT_EQ(stridesOf(m), (std::vector<uint64_t>{256, 0, 0, 0}));
     EXPECT_EQ(boxOf(m.boxDim), c.box);
   }
+}
+
+TEST_F(GpuModuleV2Test, ViewSizesAreCheckedBeforeDeviceWork) {
+  // v0 (3 x s0 x 8 x 1) has 96 elements where t0 (s0 * s1) has 128. The
+  // fake argument is never read.
+  auto allocations = fakeAllocations();
+  size_t before = allocations ? allocations(0, nullptr, 0) : 0;
+  TensorPtr x = fakeDevice(TESSERA_DTYPE_F32, {4, 32});
+  std::vector<TensorPtr> results;
+  expectError(invoke("view_mismatch", {x.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'view_mismatch': view 'v0' of 't0' has 96 elements, "
+              "'t0' has 128");
+  if (allocations) {
+    EXPECT_EQ(allocations(0, nullptr, 0), before) << "no device work";
+  }
+  // A view's sizes are checked as a buffer's.
+  TensorPtr big = fakeDevice(TESSERA_DTYPE_F32, {int64_t(1) << 62, 0});
+  expectError(invoke("view_mismatch", {big.get()}, results),
+              TESSERA_STATUS_INVALID_ARGUMENT,
+              "function 'view_mismatch': view 'v0': a f32 tensor of dims [3, "
+              "4611686018427387904, 8, 1] has more bytes than fit in memory");
+}
+
+TEST_F(GpuModuleV2Test, ViewsShareTheStorageOfTheirBase) {
+  REQUIRE_TENSOR_MAPS();
+  // t0 is written through memref:t0 (rank 1) and read through its view v0
+  // (rank 4): one device pointer, v0's sizes and row-major strides, in the
+  // memref descriptor and in the tensor map. The descriptor is written
+  // through a rank-1 view of the result d (1 x 13).
+  const int64_t dims[4] = {2, 3, 5, 8};
+  TensorPtr x = hostF32({2, 3, 5, 8}, std::vector<float>(240));
+  TensorPtr dx = copyTo(x.get(), TESSERA_DEVICE_CUDA);
+  auto allocations = fakeAllocations();
+  size_t before = allocations ? allocations(0, nullptr, 0) : 0;
+  auto encodes = fakeTensorMaps();
+  size_t encodesBefore = encodes ? encodes(nullptr) : 0;
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("view_of_buffer", {dx.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(dimsOf(results[0].get()), (std::vector<int64_t>{1, 13}));
+  std::vector<int64_t> d = valuesOf<int64_t>(results[0].get());
+  ASSERT_EQ(d.size(), 13u);
+  // Same pointer as t0, allocated == aligned, offset 0, sizes, strides, the
+  // pointer, the last element (written as t0's).
+  EXPECT_EQ(std::vector<int64_t>(d.begin(), d.begin() + 11),
+            (std::vector<int64_t>{1, 1, 0, 2, 3, 5, 8, 120, 40, 8, 1}));
+  EXPECT_NE(d[11], 0);
+  EXPECT_EQ(d[12], 7);
+  std::vector<int64_t> words = valuesOf<int64_t>(results[1].get());
+  ASSERT_EQ(words.size(), 17u);
+  EXPECT_EQ(words[16], dims[3]);
+  if (allocations) {
+    // The results and t0; views allocate nothing.
+    size_t sizes[4] = {};
+    ASSERT_EQ(allocations(before, sizes, 4), before + 3);
+    EXPECT_EQ(sizes[0], 13u * sizeof(int64_t));
+    EXPECT_EQ(sizes[1], 17u * sizeof(int64_t));
+    EXPECT_EQ(sizes[2], 240u * sizeof(float));
+  }
+  if (!encodes)
+    return;
+  FakeTensorMap map;
+  ASSERT_EQ(encodes(&map), encodesBefore + 1);
+  EXPECT_EQ(std::memcmp(words.data(), &map, sizeof(map)), 0);
+  EXPECT_EQ(map.globalAddress, static_cast<uint64_t>(d[11]));
+  EXPECT_EQ(map.dataType, 7); // CU_TENSOR_MAP_DATA_TYPE_FLOAT32
+  EXPECT_EQ(map.rank, 4);
+  EXPECT_EQ(dimsOf(map.globalDim), (std::vector<uint64_t>{8, 5, 3, 2, 0}));
+  EXPECT_EQ(stridesOf(map), (std::vector<uint64_t>{32, 160, 480, 0}));
+  EXPECT_EQ(boxOf(map.boxDim), (std::vector<uint32_t>{32, 2, 1, 1, 0}));
+}
+
+TEST_F(GpuModuleV2Test, ViewsOfArgumentsAndOfViewsAreRead) {
+  REQUIRE_CUDA();
+  // v1 (s0 x 1 x s1 x 1) is a view of v0 (s0 * s1), a view of x: both are
+  // x's device memory; the kernel reads x's last element through v1.
+  std::vector<float> values(15);
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = 0.5f * static_cast<float>(i) - 3.0f;
+  TensorPtr x = hostF32({3, 5}, values);
+  TensorPtr device = copyTo(x.get(), TESSERA_DEVICE_CUDA);
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("view_of_argument", {device.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  std::vector<int64_t> d = valuesOf<int64_t>(results[0].get());
+  // x[14] = 0.5 * 14 - 3 = 4.
+  int64_t pointer =
+      static_cast<int64_t>(tessera_tensor_device_pointer(device.get()));
+  EXPECT_EQ(
+      d, (std::vector<int64_t>{1, 1, 0, 3, 1, 5, 1, 5, 5, 1, 1, pointer, 4}));
 }

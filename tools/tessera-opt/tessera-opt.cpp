@@ -10,8 +10,14 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+namespace mlir::tessera {
+/// test/lib/Gpu/TestGpuKit.cpp.
+void registerTestGpuKitPass();
+} // namespace mlir::tessera
+
 int main(int argc, char **argv) {
   mlir::tessera::registerTesseraAndUpstreamPasses();
+  mlir::tessera::registerTestGpuKitPass();
   mlir::DialectRegistry registry;
   mlir::tessera::registerTesseraAndUpstreamDialects(registry);
   return mlir::asMainReturnCode(

@@ -32,6 +32,7 @@ AttentionConfig mlir::tessera::attention::getAttentionConfig(
   c.warps = s.getWarps();
   c.splitKV = s.getSplitKv();
   c.packGqa = s.getPackGqa();
+  c.pingpong = s.getPingpong();
   c.wgmma = s.getMma() == "wgmma";
   c.hq = q.getDimSize(1);
   c.hkv = k.getDimSize(1);
@@ -84,6 +85,9 @@ LogicalResult mlir::tessera::attention::checkAttentionSchedule(
                   << " query heads of a KV head in one block: block_q must "
                      "be a multiple of "
                   << c.group();
+  if (c.pingpong && (!c.wgmma || c.consumers() < 2))
+    return fail() << "pingpong alternates consumer warpgroups: it needs "
+                     "wgmma and at least 2 of them (block_q >= 128)";
   if (!c.wgmma && c.blockKV % 16)
     return fail() << "block_kv must be a multiple of 16";
   int64_t bytes = c.sharedMemoryBytes();
@@ -185,11 +189,12 @@ FailureOr<Attribute> buildSchedule(AttentionOp op, AttentionScheduleAttr s,
   int64_t heads = c.packGqa ? c.hkv : c.hq;
   std::string rowTiles = cdivExpr(sq, c.rowsPerHead());
   std::string blocks = rowTiles + "*" + batch + "*" + std::to_string(heads);
-  // Split KV at run time: the smallest count that fills the SMs, keeping
-  // two KV tiles per split.
+  // Split KV at run time: the largest count whose blocks fit the SMs in
+  // one wave (a second, partial wave would double a decode step's time),
+  // keeping two KV tiles per split.
   std::string splits =
       c.splitKV ? std::to_string(c.splitKV)
-                : "max(min(cdiv(" + std::to_string(state.target.numSMs) + "," +
+                : "max(min(div(" + std::to_string(state.target.numSMs) + "," +
                       blocks + ")," + cdivExpr(cdivExpr(skv, c.blockKV), 2) +
                       "),1)";
 
@@ -198,28 +203,39 @@ FailureOr<Attribute> buildSchedule(AttentionOp op, AttentionScheduleAttr s,
                                   : buildMmaSyncAttention(state.b, c, name);
   state.symbols.insert(kernel);
   kit::KernelSignature main(ctx, name);
-  main.grid(rowTiles, batch + "*" + std::to_string(heads), splits)
-      .block(32 * c.warps)
-      .sharedMemory(c.sharedMemoryBytes());
+  main.block(32 * c.warps).sharedMemory(c.sharedMemoryBytes());
   if (c.wgmma) {
+    // Persistent: at most one block per SM walks the tiles.
+    main.grid("min(" + blocks + "*" + splits + "," +
+                  std::to_string(state.target.numSMs) + ")",
+              "1", "1");
     main.tensorMap(q, {64, c.rowsPerHead(), c.headsPerBlock(), 1}, 128)
         .tensorMap(k, {64, c.blockKV, 1, 1}, 128)
         .tensorMap(v, {64, c.blockKV, 1, 1}, 128)
         .memref(q)
         .memref(k);
   } else {
-    main.memref(q).memref(k).memref(v);
+    main.grid(rowTiles, batch + "*" + std::to_string(heads), splits)
+        .memref(q)
+        .memref(k)
+        .memref(v);
   }
   std::string condition =
       conditional && s.getMaxSq() ? sq + " <= " + std::to_string(s.getMaxSq())
                                   : "";
+  auto splitParam = [&]() {
+    if (c.wgmma)
+      main.i64(splits);
+  };
   if (!c.partial()) {
     main.memref(out);
     if (c.lse)
       main.memref(lse);
+    splitParam();
     return Attribute(kit::makeLaunchPlan(ctx, condition, {}, {main.get()}));
   }
   main.memref(oPart).memref(lsePart);
+  splitParam();
   Type f32 = Float32Type::get(ctx);
   std::string hq = std::to_string(c.hq);
   Attribute partials = kit::makeTemporary(

@@ -37,6 +37,10 @@ struct AttentionConfig {
   /// size, chosen at run time).
   int64_t splitKV;
   bool packGqa, wgmma;
+  /// wgmma: the consumer warpgroups take turns issuing their tensor-core
+  /// work (named barriers), so that one's softmax overlaps another's
+  /// products (FlashAttention-3's ping-pong).
+  bool pingpong;
   // The op.
   int64_t hq, hkv, headDim, valueDim;
   bool causal;
@@ -61,6 +65,13 @@ struct AttentionConfig {
   /// The columns of O a consumer (wgmma) or warp (mma.sync) accumulates:
   /// Dv up to whole 64-column chunks (zero-filled by the loads).
   int64_t valueColumns() const { return valueChunks() * 64; }
+  /// wgmma: whole output rows go through shared memory into 16-byte
+  /// stores where a row is at most 256 bytes (Dv <= 128 in 16-bit types,
+  /// <= 64 in f32), so that the staging buffer leaves room for the ring.
+  bool staged() const {
+    return wgmma && !partial() &&
+           valueDim * output.getIntOrFloatBitWidth() <= 256 * 8;
+  }
   /// softmax scale x log2(e), for exp2.
   float scaleLog2() const { return scale * 1.4426950408889634f; }
   /// Shared memory of the kernel.
@@ -84,10 +95,11 @@ LogicalResult checkAttentionSchedule(AttentionOp op, AttentionScheduleAttr s,
 LogicalResult selectAttentionSchedules(AttentionOp op,
                                        const GpuTarget &target);
 
-/// The sm_90a kernel: arguments are the tensor maps of q, k, v (by value),
-/// the memrefs q, k, then out [B, Hq, Sq, Dv] and lse [B, Hq, Sq] (when
-/// the op has it), or with partial() the f32 partial outputs [S, B, Hq, Sq,
-/// Dv] and log-sum-exps [S, B, Hq, Sq].
+/// The sm_90a kernel, persistent (its blocks walk the row tiles x batch x
+/// heads x splits): arguments are the tensor maps of q, k, v (by value), the
+/// memrefs q, k, then out [B, Hq, Sq, Dv] and lse [B, Hq, Sq] (when the op
+/// has it), or with partial() the f32 partial outputs [S, B, Hq, Sq, Dv]
+/// and log-sum-exps [S, B, Hq, Sq], and the split count (i64).
 gpu::GPUFuncOp buildWgmmaAttention(ImplicitLocOpBuilder &b,
                                    const AttentionConfig &c, StringRef name);
 /// The sm_80 kernel: the memrefs q, k, v, then the outputs as above.
@@ -130,11 +142,24 @@ struct BlockWork {
   Value split, splits;
 };
 
-/// Reads the block's work from the block ids: x the row tile (reversed for
+/// The work of row tile `rowTile` of (batch, head) pair `batchHead` (heads
+/// are KV heads with pack_gqa, query heads otherwise) in KV split `split`
+/// of `splits`.
+BlockWork getWork(kit::KitBuilder &k, const AttentionConfig &c, Value sq,
+                  Value skv, Value rowTile, Value batchHead, Value split,
+                  Value splits);
+/// The work of this block, from the block ids: x the row tile (reversed for
 /// causal masks, so that the longest run first), y the (batch, head) pair,
 /// z the KV split.
 BlockWork getBlockWork(kit::KitBuilder &k, const AttentionConfig &c, Value sq,
                        Value skv);
+/// Persistent kernels: the number of tiles (row tiles x batch x heads x
+/// splits), and the work of tile `tile` (row tiles in the same order as
+/// getBlockWork, splits fastest).
+Value countTiles(kit::KitBuilder &k, const AttentionConfig &c, Value sq,
+                 Value batch, Value splits);
+BlockWork getTileWork(kit::KitBuilder &k, const AttentionConfig &c, Value sq,
+                      Value skv, Value batch, Value splits, Value tile);
 
 /// Whether KV tile `tile` needs a mask for some row of the block: past Skv,
 /// or crossed by the causal diagonal or the window's edge.
@@ -168,14 +193,24 @@ SmallVector<SmallVector<Value>> packP(kit::KitBuilder &k, Type element,
 /// Quad reduction (lanes 4 g .. 4 g + 3 hold a row) with max or add.
 Value quadReduce(kit::KitBuilder &k, Value v, bool max);
 
+/// A warp's 16 staging rows in shared memory (`rowBytes` apart).
+struct StagingRows {
+  Value pointer;
+  int64_t rowBytes;
+  /// A pointer `offset` (i32) bytes into the rows.
+  Value at(kit::KitBuilder &k, Value offset) const;
+};
+
 /// Stores a thread's finished rows: O / sum (`o[r]` the f32 values of 16-row
 /// group r in the Fragment layout, columns from `column0`), and the
 /// log-sum-exp; rows past Sq or columns past Dv are skipped. `rowInBlock`
-/// is the thread's first row (16 w + lane / 4 within the block).
+/// is the thread's first row (16 w + lane / 4 within the block). With
+/// `staging` (one 16-row group, Dv a multiple of 8, not partial()), the
+/// warp's rows go through shared memory into 16-byte stores.
 void storeRows(kit::KitBuilder &k, const AttentionConfig &c,
                const BlockWork &w, ArrayRef<SmallVector<Value>> o,
                const SoftmaxState &state, Value rowInBlock, Value column0,
-               Value out, Value lse);
+               Value out, Value lse, const StagingRows *staging = nullptr);
 
 } // namespace mlir::tessera::attention
 

@@ -43,24 +43,21 @@ Value negInf(KitBuilder &k) {
 }
 } // namespace
 
-BlockWork mlir::tessera::attention::getBlockWork(KitBuilder &k,
-                                                 const AttentionConfig &c,
-                                                 Value sq, Value skv) {
+BlockWork mlir::tessera::attention::getWork(KitBuilder &k,
+                                            const AttentionConfig &c, Value sq,
+                                            Value skv, Value rowTile,
+                                            Value batchHead, Value split,
+                                            Value splits) {
   BlockWork w;
   w.sq = sq;
   w.skv = skv;
   w.offset = k.sub(skv, sq);
-  Value rowTiles = k.cdiv(sq, c.rowsPerHead());
-  Value x = k.blockId(gpu::Dimension::x);
-  // Causal: the tiles with the most keys first.
-  Value tile = c.causal ? k.sub(k.sub(rowTiles, k.idx(1)), x) : x;
-  Value y = k.blockId(gpu::Dimension::y);
   int64_t heads = c.packGqa ? c.hkv : c.hq;
-  w.batch = k.div(y, heads);
-  Value head = k.rem(y, heads);
+  w.batch = k.div(batchHead, heads);
+  Value head = k.rem(batchHead, heads);
   w.kvHead = c.packGqa ? head : k.div(head, c.group());
   w.headBase = c.packGqa ? k.mul(head, c.group()) : head;
-  w.firstRow = k.mul(tile, c.rowsPerHead());
+  w.firstRow = k.mul(rowTile, c.rowsPerHead());
   w.rowLo = w.firstRow;
   w.rowHi = k.sub(k.minu(k.add(w.firstRow, c.rowsPerHead()), sq), k.idx(1));
   // The keys some row of the block sees: [keyBegin, keyEnd).
@@ -78,11 +75,47 @@ BlockWork mlir::tessera::attention::getBlockWork(KitBuilder &k,
   Value first = k.div(keyBegin, c.blockKV);
   Value last = k.select(k.lt(keyBegin, keyEnd), k.cdiv(keyEnd, c.blockKV),
                         first);
-  w.split = k.blockId(gpu::Dimension::z);
-  w.splits = k.gridDim(gpu::Dimension::z);
+  w.split = split;
+  w.splits = splits;
   std::tie(w.tileBegin, w.tileEnd) =
       kit::splitRange(k, first, last, w.split, w.splits);
   return w;
+}
+
+/// Causal masks give the last row tiles the most keys: they go first.
+static Value orderRowTile(KitBuilder &k, const AttentionConfig &c, Value sq,
+                          Value rank) {
+  Value rowTiles = k.cdiv(sq, c.rowsPerHead());
+  return c.causal ? k.sub(k.sub(rowTiles, k.idx(1)), rank) : rank;
+}
+
+BlockWork mlir::tessera::attention::getBlockWork(KitBuilder &k,
+                                                 const AttentionConfig &c,
+                                                 Value sq, Value skv) {
+  Value rowTile = orderRowTile(k, c, sq, k.blockId(gpu::Dimension::x));
+  return getWork(k, c, sq, skv, rowTile, k.blockId(gpu::Dimension::y),
+                 k.blockId(gpu::Dimension::z), k.gridDim(gpu::Dimension::z));
+}
+
+Value mlir::tessera::attention::countTiles(KitBuilder &k,
+                                           const AttentionConfig &c, Value sq,
+                                           Value batch, Value splits) {
+  int64_t heads = c.packGqa ? c.hkv : c.hq;
+  return k.mul(k.mul(k.cdiv(sq, c.rowsPerHead()), k.mul(batch, heads)),
+               splits);
+}
+
+BlockWork mlir::tessera::attention::getTileWork(KitBuilder &k,
+                                                const AttentionConfig &c,
+                                                Value sq, Value skv,
+                                                Value batch, Value splits,
+                                                Value tile) {
+  int64_t heads = c.packGqa ? c.hkv : c.hq;
+  Value perRowTile = k.mul(k.mul(batch, heads), splits);
+  Value rowTile = orderRowTile(k, c, sq, k.div(tile, perRowTile));
+  Value rest = k.rem(tile, perRowTile);
+  return getWork(k, c, sq, skv, rowTile, k.div(rest, splits),
+                 k.rem(rest, splits), splits);
 }
 
 Value mlir::tessera::attention::isVisible(KitBuilder &k,
@@ -200,76 +233,167 @@ mlir::tessera::attention::packP(KitBuilder &k, Type element,
   return slices;
 }
 
+namespace {
+/// A thread's finished rows: 1 / sum, the query head and position of each
+/// row slot, and whether the position is in range.
+struct FinishedRow {
+  Value inverse, head, position, valid, positive, sum;
+};
+
+SmallVector<FinishedRow> finishRows(KitBuilder &k, const AttentionConfig &c,
+                                    const BlockWork &w, size_t groups,
+                                    const SoftmaxState &state,
+                                    Value rowInBlock) {
+  ImplicitLocOpBuilder &b = k.b;
+  Value zero = k.f32(0);
+  SmallVector<FinishedRow> rows;
+  for (size_t r = 0; r < groups; ++r)
+    for (int64_t half = 0; half < 2; ++half) {
+      FinishedRow f;
+      Value row = k.add(rowInBlock, 16 * r + 8 * half);
+      f.head = k.add(w.headBase, k.div(row, c.rowsPerHead()));
+      f.position = k.add(w.rowLo, k.rem(row, c.rowsPerHead()));
+      f.valid = k.le(f.position, w.rowHi);
+      f.sum = quadReduce(k, state.sum[2 * r + half], /*max=*/false);
+      f.positive =
+          b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, f.sum, zero);
+      f.inverse = k.select(f.positive,
+                           b.create<arith::DivFOp>(k.f32(1), f.sum), zero);
+      rows.push_back(f);
+    }
+  return rows;
+}
+
+/// The pair of elements e, e + 1 of a row, divided by its sum and cast.
+Value finishedPair(KitBuilder &k, Type stored, Value first, Value second,
+                   Value inverse) {
+  ImplicitLocOpBuilder &b = k.b;
+  SmallVector<Value> values;
+  for (Value x : {first, second}) {
+    Value y = b.create<arith::MulFOp>(x, inverse);
+    values.push_back(stored.isF32()
+                         ? y
+                         : b.create<arith::TruncFOp>(stored, y).getResult());
+  }
+  return b.create<vector::FromElementsOp>(VectorType::get({2}, stored),
+                                          values);
+}
+} // namespace
+
 void mlir::tessera::attention::storeRows(KitBuilder &k,
                                          const AttentionConfig &c,
                                          const BlockWork &w,
                                          ArrayRef<SmallVector<Value>> o,
                                          const SoftmaxState &state,
                                          Value rowInBlock, Value column0,
-                                         Value out, Value lse) {
+                                         Value out, Value lse,
+                                         const StagingRows *staging) {
   ImplicitLocOpBuilder &b = k.b;
-  Type f32 = b.getF32Type();
-  Type stored = c.partial() ? f32 : c.output;
-  auto pair = VectorType::get({2}, stored);
-  Value zero = k.f32(0), inf = negInf(k);
+  Type stored = c.partial() ? b.getF32Type() : c.output;
+  Value inf = k.f32(-std::numeric_limits<double>::infinity());
   Value lane = k.rem(k.threadId(), 32);
-  Value quadLeader = k.eq(k.rem(lane, 4), k.idx(0));
-  for (auto [r, group] : llvm::enumerate(o))
-    for (int64_t half = 0; half < 2; ++half) {
-      size_t slot = 2 * r + half;
-      Value row = k.add(rowInBlock, 16 * r + 8 * half);
-      Value head = k.add(w.headBase, k.div(row, c.rowsPerHead()));
-      Value position = k.add(w.rowLo, k.rem(row, c.rowsPerHead()));
-      Value sum = quadReduce(k, state.sum[slot], /*max=*/false);
-      Value positive =
-          b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, sum, zero);
-      Value inverse = k.select(
-          positive, b.create<arith::DivFOp>(k.f32(1), sum), zero);
-      auto inRows = b.create<scf::IfOp>(k.le(position, w.rowHi),
-                                        /*withElse=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(inRows.thenBlock());
-      auto at = [&](Value col) {
-        SmallVector<Value> index;
-        if (c.partial())
-          index.push_back(w.split);
-        index.append({w.batch, head, position});
-        if (col)
-          index.push_back(col);
-        return index;
-      };
-      for (auto [e, v] : llvm::enumerate(group)) {
-        if (e % 2 || kit::AccumulatorLayout::rowOffset(e) != 8 * half)
-          continue;
-        Value col = k.add(column0, kit::AccumulatorLayout::columnOffset(e));
-        if (kit::AccumulatorLayout::columnOffset(e) >= c.valueColumns())
-          continue;
-        SmallVector<Value> values;
-        for (Value x : {v, group[e + 1]}) {
-          Value y = b.create<arith::MulFOp>(x, inverse);
-          values.push_back(stored == f32 ? y
-                                         : b.create<arith::TruncFOp>(stored, y)
-                                               .getResult());
+  SmallVector<FinishedRow> rows =
+      finishRows(k, c, w, o.size(), state, rowInBlock);
+  auto at = [&](const FinishedRow &f, Value col) {
+    SmallVector<Value> index;
+    if (c.partial())
+      index.push_back(w.split);
+    index.append({w.batch, f.head, f.position});
+    if (col)
+      index.push_back(col);
+    return index;
+  };
+  // Element e of row slot (group r, half) with its pair, for each pair.
+  auto forEachPair = [&](function_ref<void(const FinishedRow &, int64_t half,
+                                           int64_t e, Value pair)>
+                             body) {
+    for (auto [r, group] : llvm::enumerate(o))
+      for (int64_t half = 0; half < 2; ++half)
+        for (auto [e, v] : llvm::enumerate(group)) {
+          if (e % 2 || kit::AccumulatorLayout::rowOffset(e) != 8 * half ||
+              kit::AccumulatorLayout::columnOffset(e) >= c.valueDim)
+            continue;
+          const FinishedRow &f = rows[2 * r + half];
+          body(f, half, e,
+               finishedPair(k, stored, v, group[e + 1], f.inverse));
         }
-        auto inColumns = b.create<scf::IfOp>(
-            k.lt(col, k.idx(c.valueDim)), /*withElse=*/false);
-        OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPointToStart(inColumns.thenBlock());
-        b.create<vector::StoreOp>(
-            b.create<vector::FromElementsOp>(pair, values), out, at(col));
-      }
-      if (!lse)
-        continue;
-      // lse = ln 2 (max + log2 sum), max in scaled log2 units; -inf for a
-      // row that saw no key.
-      Value m = state.max[slot];
-      Value logSum = b.create<arith::MulFOp>(
-          b.create<arith::AddFOp>(m, kit::fastLog2(b, sum)),
-          k.f32(0.6931471805599453));
-      Value value = k.select(positive, logSum, inf);
-      auto leader = b.create<scf::IfOp>(quadLeader, /*withElse=*/false);
+  };
+  auto direct = [&]() {
+    forEachPair([&](const FinishedRow &f, int64_t, int64_t e, Value pair) {
+      Value col = k.add(column0, kit::AccumulatorLayout::columnOffset(e));
+      auto inBounds = b.create<scf::IfOp>(
+          k.andi(f.valid, k.lt(col, k.idx(c.valueDim))), /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(inBounds.thenBlock());
+      b.create<vector::StoreOp>(pair, out, at(f, col));
+    });
+  };
+  if (!staging) {
+    direct();
+  } else {
+    // Rows of 16-byte multiples through this warp's staging rows, then
+    // 16-byte stores (when the output is 16-byte aligned).
+    Value address = b.create<memref::ExtractAlignedPointerAsIndexOp>(out);
+    auto aligned = b.create<scf::IfOp>(
+        k.eq(k.rem(address, k.idx(16)), k.idx(0)), /*withElse=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(aligned.elseBlock());
+    direct();
+    b.setInsertionPointToStart(aligned.thenBlock());
+    int64_t bytes = stored.getIntOrFloatBitWidth() / 8;
+    Value fragRow = k.toI32(k.div(lane, 4));
+    forEachPair([&](const FinishedRow &, int64_t half, int64_t e,
+                    Value pair) {
+      int64_t col = kit::AccumulatorLayout::columnOffset(e);
+      Value offset = k.add(
+          k.mul(k.add(fragRow, k.c32(8 * half)), k.c32(staging->rowBytes)),
+          k.add(k.mul(k.toI32(column0), k.c32(bytes)), k.c32(col * bytes)));
+      b.create<LLVM::StoreOp>(pair, staging->at(k, offset), 2 * bytes);
+    });
+    b.create<NVVM::SyncWarpOp>(k.c32(-1));
+    int64_t perVector = 16 / bytes, perRow = c.valueDim / perVector;
+    auto vector = VectorType::get({perVector}, stored);
+    Value warpRow0 = k.sub(rowInBlock, k.div(lane, 4));
+    for (int64_t first = 0; first < 16 * perRow; first += 32) {
+      Value v = k.add(lane, first);
+      Value r = k.div(v, perRow), cv = k.rem(v, perRow);
+      Value row = k.add(warpRow0, r);
+      FinishedRow f;
+      f.head = k.add(w.headBase, k.div(row, c.rowsPerHead()));
+      f.position = k.add(w.rowLo, k.rem(row, c.rowsPerHead()));
+      auto inRange = b.create<scf::IfOp>(
+          k.andi(k.lt(v, k.idx(16 * perRow)), k.le(f.position, w.rowHi)),
+          /*withElse=*/false);
       OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(leader.thenBlock());
-      b.create<memref::StoreOp>(value, lse, at(Value()));
+      b.setInsertionPointToStart(inRange.thenBlock());
+      Value offset = k.add(k.mul(k.toI32(r), k.c32(staging->rowBytes)),
+                           k.mul(k.toI32(cv), k.c32(16)));
+      Value data =
+          b.create<LLVM::LoadOp>(vector, staging->at(k, offset), 16);
+      b.create<vector::StoreOp>(data, out, at(f, k.mul(cv, perVector)),
+                                /*nontemporal=*/false, llvm::MaybeAlign(16));
     }
+    b.create<NVVM::SyncWarpOp>(k.c32(-1));
+  }
+  if (!lse)
+    return;
+  // lse = ln 2 (max + log2 sum), max in scaled log2 units; -inf for a row
+  // that saw no key. One lane of the row's quad stores it.
+  Value quadLeader = k.eq(k.rem(lane, 4), k.idx(0));
+  for (auto [slot, f] : llvm::enumerate(rows)) {
+    Value logSum = b.create<arith::MulFOp>(
+        b.create<arith::AddFOp>(state.max[slot], kit::fastLog2(b, f.sum)),
+        k.f32(0.6931471805599453));
+    Value value = k.select(f.positive, logSum, inf);
+    auto leader = b.create<scf::IfOp>(k.andi(quadLeader, f.valid),
+                                      /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(leader.thenBlock());
+    b.create<memref::StoreOp>(value, lse, at(f, Value()));
+  }
+}
+
+Value StagingRows::at(KitBuilder &k, Value offset) const {
+  return k.b.create<LLVM::GEPOp>(LLVM::LLVMPointerType::get(k.ctx, 3),
+                                 k.b.getI8Type(), pointer, ValueRange{offset});
 }

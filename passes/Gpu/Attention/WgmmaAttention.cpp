@@ -1,11 +1,14 @@
 //===- WgmmaAttention.cpp - The sm_90a attention kernel -------------------===//
 //
-// FlashAttention-3's design, built from the kit. A block computes
-// block_q = 64 x consumers rows (query positions x, with pack_gqa, the query
-// heads of one KV head) over its share of the KV tiles:
+// FlashAttention-3's design, built from the kit. The kernel is persistent:
+// at most one block per SM walks the tiles (row tiles, the longest first
+// under a causal mask, x batch x heads x KV splits). A tile is block_q =
+// 64 x consumers rows (query positions x, with pack_gqa, the query heads of
+// one KV head) over its share of the KV tiles:
 //
-// - Warpgroup 0 is the producer: one thread loads the block's Q once (one
-//   TMA box per 64 columns of D) and streams K and V tiles into two
+// - Warpgroup 0 is the producer: one thread loads each tile's Q once (one
+//   TMA box per 64 columns of D; the next tile's as soon as the consumers'
+//   last Q K^T of this one completed) and streams K and V tiles into two
 //   `stages`-deep rings (separate full/empty mbarriers, so that Q K^T can
 //   start before V lands). Rows and columns past the tensors read zero, so
 //   any Sq, Skv and head dimension up to 256 runs without copies.
@@ -18,8 +21,10 @@
 //   released as their wgmma complete.
 // - Masks (causal, sliding window, keys past Skv) are applied only on the
 //   tiles they cross; tiles no row sees are never loaded.
-// - The output is divided by the row sums and stored, with the f32 lse; or,
-//   for split-KV, the f32 partial output and lse of the block's split.
+// - The output is divided by the row sums and stored through shared memory
+//   as 16-byte rows (Dv <= 128), with the f32 lse; or, for split-KV, the f32
+//   partial output and lse of the tile's split. The producer already loads
+//   the next tile meanwhile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,7 +52,8 @@ namespace {
 /// Byte layout of the kernel's shared memory (every tile region a multiple
 /// of the swizzle's 1 KiB period).
 struct Layout {
-  int64_t qChunk, kChunk, kSlot, vSlot, q, k, v, qBar, kBars, vBars, end;
+  int64_t qChunk, kChunk, kSlot, vSlot, q, k, v, staging, stagingRow, qBar,
+      qEmpty, kBars, vBars, end;
 
   explicit Layout(const AttentionConfig &c) {
     qChunk = c.blockQ * kSwizzleBytes;
@@ -58,7 +64,14 @@ struct Layout {
     q = l.add("q", c.headChunks() * qChunk, 1024);
     k = l.add("k", c.stages * kSlot, 1024);
     v = l.add("v", c.stages * vSlot, 1024);
+    // Each consumer warp's 16 output rows, padded by 16 bytes so that the
+    // rows of a fragment store fall in different banks.
+    stagingRow = c.valueDim * c.output.getIntOrFloatBitWidth() / 8 + 16;
+    staging = l.add("staging", c.staged() ? 4 * c.consumers() * 16 * stagingRow
+                                          : 0,
+                    16);
     qBar = l.add("q_full", 8, 8);
+    qEmpty = l.add("q_empty", 8, 8);
     kBars = l.add("k_ring", kit::MbarrierRing::bytes(c.stages), 8);
     vBars = l.add("v_ring", kit::MbarrierRing::bytes(c.stages), 8);
     end = l.launchBytes();
@@ -73,8 +86,12 @@ public:
   gpu::GPUFuncOp build(StringRef name);
 
 private:
-  void produce();
-  void consume(Value consumer);
+  /// Emits `body(base, n)` for every tile of this block, after setting `w`:
+  /// `base` is the ring position of the tile's first KV tile, `n` the
+  /// number of tiles before it (Q's phase).
+  void forEachTile(function_ref<void(Value base, Value n)> body);
+  void produce(Value base, Value n);
+  void consume(Value consumer, Value base, Value n);
   /// Waits for K tile `position` and issues S = Q K^T (one group, after a
   /// wgmma.fence: the wait's loop in between would make ptxas add one).
   Value issueScores(Value position, Value consumer);
@@ -82,6 +99,10 @@ private:
   /// `accumulate` (i32) 0 starts O from zero.
   Value issueValues(Value position, Value o, ArrayRef<SmallVector<Value>> p,
                     Value accumulate);
+  /// Ping-pong: waits for this consumer's turn to issue wgmma groups, and
+  /// passes the turn to the next consumer (no-ops without pingpong).
+  void beginTurn(Value consumer);
+  void endTurn(Value consumer);
   /// Releases slot `position` of `ring`: one arrive per consumer warp.
   void release(const kit::MbarrierRing &ring, Value position);
   /// The scores of a tile, masked where the tile needs it.
@@ -94,6 +115,8 @@ private:
   const AttentionConfig &c;
   Layout layout;
   Value tmapQ, tmapK, tmapV, Q, K, out, lse, tid;
+  /// Sq, Skv and the KV split count (index values).
+  Value sq, skv, splits;
   kit::SharedMemory smem;
   kit::MbarrierRing kRing, vRing;
   BlockWork w;
@@ -108,7 +131,28 @@ void WgmmaAttentionBuilder::release(const kit::MbarrierRing &ring,
   kit::arrive(k, ring.empty(k, ring.slotOf(k, position).first));
 }
 
-void WgmmaAttentionBuilder::produce() {
+void WgmmaAttentionBuilder::forEachTile(
+    function_ref<void(Value base, Value n)> body) {
+  Value batch = b.create<memref::DimOp>(Q, 0);
+  Value total = countTiles(k, c, sq, batch, splits);
+  auto loop = b.create<scf::ForOp>(
+      k.blockId(gpu::Dimension::x), total, k.gridDim(gpu::Dimension::x),
+      ValueRange{k.idx(0), k.idx(0)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value base = loop.getRegionIterArgs()[0], n = loop.getRegionIterArgs()[1];
+  w = getTileWork(k, c, sq, skv, batch, splits, loop.getInductionVar());
+  body(base, n);
+  b.create<scf::YieldOp>(ValueRange{
+      k.add(base, k.sub(w.tileEnd, w.tileBegin)), k.add(n, k.idx(1))});
+}
+
+void WgmmaAttentionBuilder::produce(Value base, Value n) {
+  // Q's buffer is free once the consumers' last Q K^T of the previous tile
+  // completed (the first tile's wait passes).
+  Value parity = k.toI32(k.rem(n, 2));
+  kit::waitParity(k, smem.at(k, k.c32(layout.qEmpty)),
+                  b.create<arith::XOrIOp>(parity, k.c32(1)));
   Value qBar = smem.at(k, k.c32(layout.qBar));
   kit::arriveExpectTx(k, qBar, c.headChunks() * layout.qChunk);
   Value batch = i32(w.batch);
@@ -121,7 +165,7 @@ void WgmmaAttentionBuilder::produce() {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value tile = loop.getInductionVar();
-  Value position = k.sub(tile, w.tileBegin);
+  Value position = k.add(base, k.sub(tile, w.tileBegin));
   Value key = i32(k.mul(tile, c.blockKV));
   auto load = [&](const kit::MbarrierRing &ring, Value tmap, int64_t base,
                   int64_t slotBytes, int64_t chunks) {
@@ -216,7 +260,28 @@ SmallVector<Value> WgmmaAttentionBuilder::scoresOf(Value s, Value tile,
   return llvm::to_vector_of<Value>(masked.getResults());
 }
 
-void WgmmaAttentionBuilder::consume(Value consumer) {
+// Consumer i waits on named barrier kTurnBarrier + i, which the previous
+// consumer (i - 1 mod C) arrives at when it has issued its groups: two
+// warpgroups per barrier. The last consumer arrives once at the start so
+// that consumer 0 goes first. Every consumer of a block issues the same
+// number of turns (they share the block's KV tiles), so the turns stay
+// paired across the persistent loop's tiles.
+constexpr int64_t kTurnBarrier = 1;
+
+void WgmmaAttentionBuilder::beginTurn(Value consumer) {
+  if (c.pingpong)
+    kit::namedBarrierSync(
+        k, k.toI32(k.add(consumer, k.idx(kTurnBarrier))), 256);
+}
+
+void WgmmaAttentionBuilder::endTurn(Value consumer) {
+  if (!c.pingpong)
+    return;
+  Value next = k.rem(k.add(consumer, k.idx(1)), k.idx(c.consumers()));
+  kit::namedBarrierArrive(k, k.toI32(k.add(next, k.idx(kTurnBarrier))), 256);
+}
+
+void WgmmaAttentionBuilder::consume(Value consumer, Value base, Value n) {
   Value inGroup = k.rem(tid, 128);
   Value lane = k.rem(inGroup, 32);
   Value rowInBlock =
@@ -228,7 +293,14 @@ void WgmmaAttentionBuilder::consume(Value consumer) {
   Type f32 = b.getF32Type();
   Value inf = k.f32(-std::numeric_limits<double>::infinity());
   Value zero = k.f32(0);
-  kit::waitParity(k, smem.at(k, k.c32(layout.qBar)), k.c32(0));
+  kit::waitParity(k, smem.at(k, k.c32(layout.qBar)), k.toI32(k.rem(n, 2)));
+  // Q is free for the next tile once this one's last Q K^T completed.
+  auto releaseQ = [&]() {
+    auto first = b.create<scf::IfOp>(k.eq(lane, k.idx(0)), /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    kit::arrive(k, smem.at(k, k.c32(layout.qEmpty)));
+  };
 
   // Loop state: O, the previous tile's packed P, the row maxima and sums.
   int64_t pCount = c.blockKV / 16 * 4;
@@ -253,10 +325,12 @@ void WgmmaAttentionBuilder::consume(Value consumer) {
     b.setInsertionPointToStart(any.thenBlock());
     SoftmaxState state{{inf, inf}, {zero, zero}};
     // The first tile: scores, softmax, no O yet.
-    Value s = issueScores(k.idx(0), consumer);
+    beginTurn(consumer);
+    Value s = issueScores(base, consumer);
+    endTurn(consumer);
     kit::wgmmaWait(k, 0);
     s = kit::pinAccumulator(k, s, c.blockKV / 2);
-    release(kRing, k.idx(0));
+    release(kRing, base);
     SmallVector<SmallVector<Value>> scores = {
         scoresOf(s, w.tileBegin, rowInBlock, column0)};
     softmaxStep(k, c, scores, state);
@@ -273,14 +347,16 @@ void WgmmaAttentionBuilder::consume(Value consumer) {
       SmallVector<SmallVector<Value>> p = unpackP(args.slice(1, pCount));
       SoftmaxState st{{args[1 + pCount], args[2 + pCount]},
                       {args[3 + pCount], args[4 + pCount]}};
-      Value previous = k.sub(t, k.idx(1));
-      Value sNext = issueScores(t, consumer);
+      Value previous = k.add(base, k.sub(t, k.idx(1)));
+      beginTurn(consumer);
+      Value sNext = issueScores(k.add(base, t), consumer);
       o = issueValues(previous, o, p,
                       k.b.create<arith::ExtUIOp>(k.i32, k.lt(k.idx(1), t)));
+      endTurn(consumer);
       // The scores are complete once at most the P V group is pending.
       kit::wgmmaWait(k, 1);
       sNext = kit::pinAccumulator(k, sNext, c.blockKV / 2);
-      release(kRing, t);
+      release(kRing, k.add(base, t));
       SmallVector<SmallVector<Value>> next = {
           scoresOf(sNext, k.add(w.tileBegin, t), rowInBlock, column0)};
       SmallVector<Value> alpha = softmaxStep(k, c, next, st);
@@ -299,12 +375,15 @@ void WgmmaAttentionBuilder::consume(Value consumer) {
       yield.append({st.max[0], st.max[1], st.sum[0], st.sum[1]});
       b.create<scf::YieldOp>(yield);
     }
+    releaseQ();
     // The last tile's P V.
     ValueRange results = loop.getResults();
     SmallVector<SmallVector<Value>> p = unpackP(results.slice(1, pCount));
-    Value last = k.sub(count, k.idx(1));
+    Value last = k.add(base, k.sub(count, k.idx(1)));
+    beginTurn(consumer);
     Value o = issueValues(last, results[0], p,
                           b.create<arith::ExtUIOp>(k.i32, k.lt(k.idx(1), count)));
+    endTurn(consumer);
     kit::wgmmaWait(k, 0);
     kit::keepAlive(k, flatten(p));
     o = kit::pinAccumulator(k, o, oCount);
@@ -318,6 +397,7 @@ void WgmmaAttentionBuilder::consume(Value consumer) {
     // No key for any row of the block: O = 0, lse = -inf.
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(any.elseBlock());
+    releaseQ();
     b.create<scf::YieldOp>(
         ValueRange{b.create<LLVM::ZeroOp>(oType), inf, inf, zero, zero});
   }
@@ -326,7 +406,16 @@ void WgmmaAttentionBuilder::consume(Value consumer) {
     o.push_back(b.create<LLVM::ExtractValueOp>(any.getResult(0), e));
   SoftmaxState final{{any.getResult(1), any.getResult(2)},
                      {any.getResult(3), any.getResult(4)}};
-  storeRows(k, c, w, {o}, final, rowInBlock, column0, out, lse);
+  if (!c.staged()) {
+    storeRows(k, c, w, {o}, final, rowInBlock, column0, out, lse);
+    return;
+  }
+  Value warp = k.add(k.mul(consumer, 4), k.div(inGroup, 32));
+  StagingRows rows{
+      smem.at(k, k.add(k.c32(layout.staging),
+                       k.mul(k.toI32(warp), k.c32(16 * layout.stagingRow)))),
+      layout.stagingRow};
+  storeRows(k, c, w, {o}, final, rowInBlock, column0, out, lse, &rows);
 }
 
 gpu::GPUFuncOp WgmmaAttentionBuilder::build(StringRef name) {
@@ -344,6 +433,7 @@ gpu::GPUFuncOp WgmmaAttentionBuilder::build(StringRef name) {
   bool lseArg = c.lse || c.partial();
   if (lseArg)
     args.push_back(dynamic(3 + extra, f32));
+  args.push_back(k.i64);
   auto func = b.create<gpu::GPUFuncOp>(name, b.getFunctionType(args, {}));
   int64_t threads = 32 * c.warps;
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
@@ -359,17 +449,20 @@ gpu::GPUFuncOp WgmmaAttentionBuilder::build(StringRef name) {
   K = func.getArgument(4);
   out = func.getArgument(5);
   lse = lseArg ? func.getArgument(6) : Value();
+  splits = b.create<arith::IndexCastOp>(b.getIndexType(),
+                                        func.getArguments().back());
+  sq = b.create<memref::DimOp>(Q, 2);
+  skv = b.create<memref::DimOp>(K, 2);
   tid = k.threadId();
   smem = kit::SharedMemory::get(k);
   kRing = {smem, layout.kBars, c.stages};
   vRing = {smem, layout.vBars, c.stages};
-  w = getBlockWork(k, c, b.create<memref::DimOp>(Q, 2),
-                   b.create<memref::DimOp>(K, 2));
   {
     auto first = b.create<scf::IfOp>(k.eq(tid, k.idx(0)), /*withElse=*/false);
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(first.thenBlock());
     kit::initBarrier(k, smem.at(k, k.c32(layout.qBar)), 1);
+    kit::initBarrier(k, smem.at(k, k.c32(layout.qEmpty)), 4 * c.consumers());
     kRing.init(k, 4 * c.consumers());
     vRing.init(k, 4 * c.consumers());
     kit::fenceBarrierInit(k);
@@ -386,11 +479,20 @@ gpu::GPUFuncOp WgmmaAttentionBuilder::build(StringRef name) {
     auto issuer = b.create<scf::IfOp>(k.eq(tid, k.idx(0)), /*withElse=*/false);
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(issuer.thenBlock());
-    produce();
+    forEachTile([&](Value base, Value n) { produce(base, n); });
   }
   b.setInsertionPointToStart(roles.elseBlock());
   kit::setRegisters(k, registers.consumer, /*increase=*/true);
-  consume(k.sub(warpGroup, k.idx(1)));
+  Value consumer = k.sub(warpGroup, k.idx(1));
+  if (c.pingpong) {
+    // Consumer 0's first turn.
+    auto last = b.create<scf::IfOp>(
+        k.eq(consumer, k.idx(c.consumers() - 1)), /*withElse=*/false);
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(last.thenBlock());
+    kit::namedBarrierArrive(k, k.c32(kTurnBarrier), 256);
+  }
+  forEachTile([&](Value base, Value n) { consume(consumer, base, n); });
   b.setInsertionPointAfter(roles);
   b.create<gpu::ReturnOp>();
   return func;

@@ -3,7 +3,7 @@
 // d = 80 (not a multiple of 64): rows of 80 elements zero-filled to 80
 // loaded columns plus 8 of padding (88 per shared-memory row).
 // CHECK-LABEL: func.func @layer
-// CHECK: kernel = @[[DECODE:tessera_attention_[0-9]+]], grid = ["cdiv(v0.2,64)", "v0.0*8", "max(min(cdiv(108,cdiv(v0.2,64)*v0.0*8),cdiv(cdiv(v1.2,64),2)),1)"], block = [128, 1, 1]
+// CHECK: kernel = @[[DECODE:tessera_attention_[0-9]+]], grid = ["cdiv(v0.2,64)", "v0.0*8", "max(min(div(108,cdiv(v0.2,64)*v0.0*8),cdiv(cdiv(v1.2,64),2)),1)"], block = [128, 1, 1]
 // CHECK-SAME: params = [#tessera.kernel_param<kind = "memref", value = 0>, #tessera.kernel_param<kind = "memref", value = 1>, #tessera.kernel_param<kind = "memref", value = 2>, #tessera.kernel_param<kind = "memref", value = 4>, #tessera.kernel_param<kind = "memref", value = 5>]
 // CHECK-SAME: kernel = @[[DECODE]]_merge
 // CHECK-SAME: kernel = @[[PREFILL:tessera_attention_[0-9]+]], grid = ["cdiv(v0.2,64)", "v0.0*8", "1"], block = [128, 1, 1], shared_memory = 101376

@@ -2,10 +2,11 @@
 // RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_80 | FileCheck %s --check-prefix=SM80
 
 // Prefill at d = 128 (static shapes): FlashAttention-3's 128-row tiles (two
-// consumer warpgroups) of 128 keys, as many stages (3) as shared memory
-// holds; sm_80: four warps of 16 rows, 64-key tiles, 4 stages.
+// consumer warpgroups) of 128 keys, as many stages (2, beside the output's
+// staging buffer) as shared memory holds; sm_80: four warps of 16 rows,
+// 64-key tiles, 4 stages.
 // SM90-LABEL: func.func @prefill
-// SM90: schedules = [#tessera.attention_schedule<block_q = 128, block_kv = 128, stages = 3, warps = 12>]
+// SM90: schedules = [#tessera.attention_schedule<block_q = 128, block_kv = 128, stages = 2, warps = 12>]
 // SM80-LABEL: func.func @prefill
 // SM80: schedules = [#tessera.attention_schedule<block_q = 64, block_kv = 64, stages = 4, warps = 4, mma = "mma_sync">]
 func.func @prefill(%q: tensor<2x16x4096x128xbf16>, %k: tensor<2x16x4096x128xbf16>, %v: tensor<2x16x4096x128xbf16>) -> tensor<2x16x4096x128xbf16> {

@@ -247,6 +247,26 @@ void describe(Launch &l) {
   });
 }
 
+// A rank-1 memref `a` (parameters 0-4), a rank-4 memref `v` (5-15: pointers,
+// offset, sizes 8-11, strides 12-15) and the output (16-20).
+void describeView(Launch &l) {
+  l.forEachThread([&](int64_t, int64_t, unsigned) {
+    int64_t values[13] = {l.i64(1) == l.i64(6), l.i64(5) == l.i64(6)};
+    for (int k = 2; k < 11; ++k)
+      values[k] = l.i64(5 + k); // offset, sizes, strides
+    values[11] = l.i64(6);
+    bool empty = false;
+    int64_t last = l.i64(7);
+    for (int d = 0; d < 4; ++d) {
+      empty = empty || l.i64(8 + d) == 0;
+      last += (l.i64(8 + d) - 1) * l.i64(12 + d);
+    }
+    values[12] = empty ? -1 : static_cast<int64_t>(*l.at<float>(6, last));
+    for (int k = 0; k < 13; ++k)
+      *l.at<int64_t>(17, l.i64(18) + k) = values[k];
+  });
+}
+
 struct Kernel {
   const char *name;
   void (*run)(Launch &);
@@ -255,6 +275,7 @@ const Kernel kKernels[] = {{"add_one", addOne},       {"fill", fill},
                            {"accumulate", accumulate}, {"transpose", transpose},
                            {"smem_double", smemDouble}, {"sum", sum},
                            {"describe", describe},
+                           {"describe_view", describeView},
                            {"tensor_map_bytes", tensorMapBytes}};
 } // namespace
 

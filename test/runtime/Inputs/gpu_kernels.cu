@@ -3,7 +3,8 @@
 // functions"): allocated pointer, aligned pointer, offset, sizes, strides,
 // then the i64/i32 scalars of the plan.
 //
-// gpu_kernels.ptx was generated ONCE from this file with
+// gpu_kernels.ptx was generated from this file (again when a kernel was
+// added, the others' PTX unchanged) with
 //   nvcc -ptx -arch=sm_80 gpu_kernels.cu -o gpu_kernels.ptx
 // and its `.version` lowered to 7.0 (every driver that runs sm_80 reads it);
 // `ptxas -arch=sm_80 gpu_kernels.ptx` accepts it. Nothing in the build needs
@@ -92,6 +93,37 @@ extern "C" __global__ void describe(const float *allocated, const float *aligned
   o[5] = stride1;
   o[6] = i32Value;
   o[7] = i64Value;
+}
+
+// Writes what it received into out (a memref<13xi64>), for a view `v` (a
+// rank-4 memref) of the storage of `a` (a rank-1 memref): whether the aligned
+// pointers of a and v agree, whether v's allocated and aligned pointers
+// agree, v's offset, sizes and strides, v's aligned pointer, and v's last
+// element (through its sizes and strides) converted to an integer, or -1
+// where v is empty.
+extern "C" __global__ void
+describe_view(MEMREF1(const float, a), const float *vAllocated, const float *v,
+              long long vOffset, long long size0, long long size1,
+              long long size2, long long size3, long long stride0,
+              long long stride1, long long stride2, long long stride3,
+              MEMREF1(long long, out)) {
+  long long *o = out + outOffset;
+  o[0] = a == v;
+  o[1] = vAllocated == v;
+  o[2] = vOffset;
+  o[3] = size0;
+  o[4] = size1;
+  o[5] = size2;
+  o[6] = size3;
+  o[7] = stride0;
+  o[8] = stride1;
+  o[9] = stride2;
+  o[10] = stride3;
+  o[11] = (long long)v;
+  bool empty = size0 == 0 || size1 == 0 || size2 == 0 || size3 == 0;
+  long long last = vOffset + (size0 - 1) * stride0 + (size1 - 1) * stride1 +
+                   (size2 - 1) * stride2 + (size3 - 1) * stride3;
+  o[12] = empty ? -1 : (long long)v[last];
 }
 
 // A TMA descriptor as the runtime passes a `tmap:` parameter: 128 bytes by

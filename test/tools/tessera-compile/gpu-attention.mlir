@@ -43,21 +43,23 @@
 
 // One artifact serves decode and prefill: Sq <= 16 (the 4 query heads of a
 // KV head in one 64-row block) splits KV at run time into f32 partials
-// sized by the same expression, which the merge kernel combines.
-// PLAN: buffer t0 f32 (max(min(cdiv(132,cdiv(s1,16)*s0*2),cdiv(cdiv(s2,128),2)),1))xs0x8xs1x128
-// PLAN-NEXT: buffer t1 f32 (max(min(cdiv(132,cdiv(s1,16)*s0*2),cdiv(cdiv(s2,128),2)),1))xs0x8xs1
+// sized by the same expression (the most splits whose blocks fit the 132
+// SMs in one wave, two KV tiles each at least), which the merge kernel
+// combines. Both kernels are persistent: at most 132 blocks walk the tiles.
+// PLAN: buffer t0 f32 (max(min(div(132,cdiv(s1,16)*s0*2),cdiv(cdiv(s2,128),2)),1))xs0x8xs1x128
+// PLAN-NEXT: buffer t1 f32 (max(min(div(132,cdiv(s1,16)*s0*2),cdiv(cdiv(s2,128),2)),1))xs0x8xs1
 // PLAN-NEXT: variant s1 <= 16
-// PLAN-NEXT: launch tessera_attention_0 grid cdiv(s1,16) s0*2 max(min(cdiv(132,cdiv(s1,16)*s0*2),cdiv(cdiv(s2,128),2)),1) block 256 1 1 smem {{[0-9]+}} params tmap:arg0:64x16x4x1:128 tmap:arg1:64x128x1x1:128 tmap:arg2:64x128x1x1:128 memref:arg0 memref:arg1 memref:t0 memref:t1
+// PLAN-NEXT: launch tessera_attention_0 grid min(cdiv(s1,16)*s0*2*max(min(div(132,cdiv(s1,16)*s0*2),cdiv(cdiv(s2,128),2)),1),132) 1 1 block 256 1 1 smem {{[0-9]+}} params tmap:arg0:64x16x4x1:128 tmap:arg1:64x128x1x1:128 tmap:arg2:64x128x1x1:128 memref:arg0 memref:arg1 memref:t0 memref:t1 i64:max(min(div(132,cdiv(s1,16)*s0*2),cdiv(cdiv(s2,128),2)),1)
 // PLAN-NEXT: launch tessera_attention_0_merge grid cdiv(s0*8*s1,4) 1 1 block 128 1 1 smem 0 params memref:t0 memref:t1 memref:result0 memref:result1
 // PLAN-NEXT: variant always
-// PLAN-NEXT: launch tessera_attention_1 grid cdiv(s1,128) s0*8 1 block 384 1 1 smem {{[0-9]+}} params tmap:arg0:64x128x1x1:128 tmap:arg1:64x128x1x1:128 tmap:arg2:64x128x1x1:128 memref:arg0 memref:arg1 memref:result0 memref:result1
+// PLAN-NEXT: launch tessera_attention_1 grid min(cdiv(s1,128)*s0*8*1,132) 1 1 block 384 1 1 smem {{[0-9]+}} params tmap:arg0:64x128x1x1:128 tmap:arg1:64x128x1x1:128 tmap:arg2:64x128x1x1:128 memref:arg0 memref:arg1 memref:result0 memref:result1 i64:1
 // Shared-prefix decoding in one plan: the prefix and suffix attentions into
 // temporaries (their lse too), merged; and a matmul beside them.
-// Static sizes fold (the prefix's 2048 keys: 5 splits).
-// PLAN: buffer t2 f32 5x4x8x1x128
-// PLAN: launch tessera_attention_2 grid 1 32 5 {{.*}} memref:t2 memref:t3
+// Static sizes fold (the prefix's 2048 keys over 32 blocks: 4 splits).
+// PLAN: buffer t2 f32 4x4x8x1x128
+// PLAN: launch tessera_attention_2 grid 128 1 1 {{.*}} memref:t2 memref:t3 i64:4
 // PLAN-NEXT: launch tessera_attention_2_merge grid 8 1 1 {{.*}} params memref:t2 memref:t3 memref:t0 memref:t1
-// PLAN-NEXT: launch tessera_attention_3 grid 1 32 max(min(cdiv(132,cdiv(1,64)*4*8),cdiv(cdiv(s0,128),2)),1)
+// PLAN-NEXT: launch tessera_attention_3 grid min(cdiv(1,64)*4*8*max(min(div(132,cdiv(1,64)*4*8),cdiv(cdiv(s0,128),2)),1),132) 1 1
 // PLAN-NEXT: launch tessera_attention_3_merge
 // PLAN-NEXT: launch tessera_merge_attention_0 grid 8 1 1 block 128 1 1 smem 0 params memref:t0 memref:t1 memref:t4 memref:t5 memref:result0 memref:result1
 // PLAN-NEXT: launch tessera_matmul_0 grid 2 16 1

@@ -54,7 +54,7 @@
 // LIST-NEXT: arg arg0 f16 16x4096
 // EMIT: error: --emit llvm and --emit obj are for the cpu target
 // SCHEDULE: error: schedule overrides for GPU targets are written on the op
-// NOKERNEL: gpu-unsupported.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'tessera.fftconv' op is not supported by the GPU targets yet (functions may hold tessera.matmul, tessera.attention and tessera.merge_attention ops only)
+// NOKERNEL: gpu-unsupported.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'tessera.fftconv' op is not supported by the GPU targets yet (functions may hold tessera.matmul, tessera.attention and tessera.merge_attention ops, and tensor.expand_shape and tensor.collapse_shape, only)
 
 func.func @project(%a: tensor<?x256xbf16>, %b: tensor<256x512xbf16>) -> tensor<?x512xf32> {
   %0 = tessera.matmul %a, %b : tensor<?x256xbf16>, tensor<256x512xbf16> -> tensor<?x512xf32>
