@@ -119,7 +119,7 @@ def TesseraDeallocSparseTensors
 
 def TesseraGpuSelectSchedule
     : Pass<"tessera-gpu-select-schedule", "::mlir::ModuleOp"> {
-  let summary = "Choose the tensor-core schedule of every matmul for a GPU target";
+  let summary = "Choose the tensor-core schedule of every GPU op for a target";
   let description = [{
     Gives every `tessera.matmul` a `schedules` attribute (see
     `#tessera.schedule`) for `target`, and checks the schedules an op already
@@ -166,6 +166,35 @@ def TesseraGpuSelectSchedule
     needs sm_90a, TMA-loadable operands and a 128-byte `block_k`; fp8 needs
     wgmma and at most 64 x 128 accumulators per consumer warpgroup (they
     are kept twice, see below); no `cluster_m`/`cluster_n` yet.
+
+    `tessera.attention` gets one `#tessera.attention_schedule` per class of
+    Sq (`tessera.merge_attention` needs none). Operands are bf16 or f16 with
+    head dims up to 256 in multiples of 8 (16-byte rows); others are an
+    error naming the operand. With G = Hq / Hkv query heads per KV head:
+
+    - Decode class, Sq <= max(1, 64 / G) (all of a dynamic Sq's rows up to
+      that bound, `max_sq`): one 64-row block per KV head with the G query
+      heads packed into its rows (`pack_gqa`, when 64 % G == 0), so each KV
+      byte is read once per KV head; KV split at run time (`split_kv = 0`)
+      into the largest count whose blocks still fit the SMs in one wave,
+      keeping two KV tiles per split (flash-decoding), the f32 partials
+      merged by log-sum-exp in a second kernel.
+    - Prefill class (every other Sq): sm_90a, the persistent
+      warp-specialized wgmma kernel with FlashAttention-3's tiles: 192 query
+      rows (three consumer warpgroups) at d <= 64, else 128 (two); 128-key
+      tiles up to d = 128, 80 at d = 256 (S and O stay in registers); no
+      split. sm_80: FlashAttention-2's four warps of 16 rows, 64-key tiles
+      (32 above d = 128).
+    - Stages: as many as shared memory holds, 4 down to 2 (the sm_90a kernel
+      stages its output rows through shared memory when a row is at most
+      256 bytes, which costs a stage at d = 128).
+    - A static Sq gets the one class it falls in; a dynamic Sq gets both,
+      chosen at launch by `Sq <= max_sq`.
+
+    A pinned attention schedule is checked: wgmma needs sm_90a; `pack_gqa`
+    needs `block_q` a multiple of G; mma.sync `block_kv` is a multiple of
+    16; the shared memory fits (the attribute's own verifier checks the
+    rest, such as `pingpong` needing wgmma and two consumer warpgroups).
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",

@@ -85,9 +85,6 @@ LogicalResult mlir::tessera::attention::checkAttentionSchedule(
                   << " query heads of a KV head in one block: block_q must "
                      "be a multiple of "
                   << c.group();
-  if (c.pingpong && (!c.wgmma || c.consumers() < 2))
-    return fail() << "pingpong alternates consumer warpgroups: it needs "
-                     "wgmma and at least 2 of them (block_q >= 128)";
   if (!c.wgmma && c.blockKV % 16)
     return fail() << "block_kv must be a multiple of 16";
   int64_t bytes = c.sharedMemoryBytes();
