@@ -45,7 +45,7 @@ def S(block_q, block_kv, stages, warps, split_kv=1, **flags):
 
 EXPLORE = {64: [S(192, 64, 3, 16), S(192, 64, 3, 16, pingpong=True), S(192, 96, 2, 16),
                 S(128, 128, 2, 12), S(128, 128, 2, 12, pingpong=True), S(128, 192, 2, 12)],
-           128: [S(128, 128, 2, 12), S(128, 128, 2, 12, pingpong=True), S(128, 176, 2, 12),
+           128: [S(128, 128, 2, 12), S(128, 128, 2, 12, pingpong=True),
                  S(128, 64, 3, 12)],
            256: [S(128, 80, 2, 12), S(128, 64, 2, 12), S(64, 64, 2, 8)]}
 # Decode: one consumer, the query heads of a KV head packed into the rows,

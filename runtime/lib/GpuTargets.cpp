@@ -5,12 +5,14 @@
 namespace tessera {
 namespace {
 constexpr GpuTarget kTargets[] = {
-    // H100 SXM: 132 SMs, 227 KiB of shared memory per block.
+    // H100 SXM: 132 SMs, 227 KiB of shared memory per block, 50 MiB of L2.
     {"sm_90a", 9, 0, /*exactCapability=*/true, 132, 227 * 1024, 65536,
-     /*wgmma=*/true, /*maxClusterBlocks=*/8, "+ptx80"},
-    // A100: 108 SMs, 163 KiB.
+     /*l2CacheBytes=*/50 << 20, /*wgmma=*/true, /*maxClusterBlocks=*/8,
+     "+ptx80"},
+    // A100: 108 SMs, 163 KiB, 40 MiB.
     {"sm_80", 8, 0, /*exactCapability=*/false, 108, 163 * 1024, 65536,
-     /*wgmma=*/false, /*maxClusterBlocks=*/1, "+ptx80"},
+     /*l2CacheBytes=*/40 << 20, /*wgmma=*/false, /*maxClusterBlocks=*/1,
+     "+ptx80"},
 };
 } // namespace
 

@@ -33,6 +33,9 @@ struct GpuTarget {
   int64_t sharedMemoryBytes;
   /// 32-bit registers per SM.
   int64_t registersPerSM;
+  /// L2 cache bytes (persistent kernels order their tiles so that the data
+  /// the blocks running together share stays in it).
+  int64_t l2CacheBytes;
   /// Hopper features: wgmma, TMA (cp.async.bulk.tensor), setmaxnreg and
   /// thread-block clusters of up to `maxClusterBlocks` blocks.
   bool wgmma;

@@ -179,6 +179,7 @@ FailureOr<Attribute> buildSchedule(AttentionOp op, AttentionScheduleAttr s,
   if (failed(checkAttentionSchedule(op, s, state.target)))
     return failure();
   AttentionConfig c = getAttentionConfig(op, s);
+  c.l2Bytes = state.target.l2CacheBytes;
   unsigned q = 0, k = 1, v = 2, out = 3, lse = 4;
   unsigned oPart = 3 + op->getNumResults(), lsePart = oPart + 1;
   std::string batch = valueDim(q, 0), sq = valueDim(q, 2),

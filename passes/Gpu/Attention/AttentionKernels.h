@@ -49,6 +49,9 @@ struct AttentionConfig {
   float scale;
   Type element, output;
   bool lse;
+  // The target.
+  /// L2 bytes the persistent kernel's tile order counts on (0: none).
+  int64_t l2Bytes = 0;
 
   int64_t group() const { return hq / hkv; }
   /// Query heads per block and query positions per head of a block.
@@ -154,8 +157,12 @@ BlockWork getWork(kit::KitBuilder &k, const AttentionConfig &c, Value sq,
 BlockWork getBlockWork(kit::KitBuilder &k, const AttentionConfig &c, Value sq,
                        Value skv);
 /// Persistent kernels: the number of tiles (row tiles x batch x heads x
-/// splits), and the work of tile `tile` (row tiles in the same order as
-/// getBlockWork, splits fastest).
+/// splits), and the work of tile `tile`. The blocks running together take
+/// consecutive tiles, so the order decides what they share in L2: without a
+/// causal mask, a (batch, head, split) stream's row tiles come together
+/// (they read the same K and V); under one, the streams go in groups whose
+/// K and V fit half the L2, every stream's longest row tile first, then the
+/// next longest of each, so that the blocks finish together.
 Value countTiles(kit::KitBuilder &k, const AttentionConfig &c, Value sq,
                  Value batch, Value splits);
 BlockWork getTileWork(kit::KitBuilder &k, const AttentionConfig &c, Value sq,

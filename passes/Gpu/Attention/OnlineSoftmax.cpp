@@ -111,11 +111,30 @@ BlockWork mlir::tessera::attention::getTileWork(KitBuilder &k,
                                                 Value batch, Value splits,
                                                 Value tile) {
   int64_t heads = c.packGqa ? c.hkv : c.hq;
-  Value perRowTile = k.mul(k.mul(batch, heads), splits);
-  Value rowTile = orderRowTile(k, c, sq, k.div(tile, perRowTile));
-  Value rest = k.rem(tile, perRowTile);
-  return getWork(k, c, sq, skv, rowTile, k.div(rest, splits),
-                 k.rem(rest, splits), splits);
+  Value rowTiles = k.cdiv(sq, c.rowsPerHead());
+  Value rank, stream;
+  if (!c.causal) {
+    rank = k.rem(tile, rowTiles);
+    stream = k.div(tile, rowTiles);
+  } else {
+    // Groups of `width` streams (the last one may be narrower), each row
+    // rank of the group's streams in turn.
+    Value streams = k.mul(k.mul(batch, heads), splits);
+    Value streamBytes =
+        k.mul(k.div(k.add(skv, k.sub(splits, k.idx(1))), splits),
+              (c.headDim + c.valueDim) * c.elementBytes());
+    Value group = k.b.create<arith::MaxSIOp>(
+        k.idx(1),
+        k.div(k.idx(std::max<int64_t>(c.l2Bytes / 2, 1)), streamBytes));
+    Value section = k.div(tile, k.mul(group, rowTiles));
+    Value first = k.mul(section, group);
+    Value width = k.b.create<arith::MinSIOp>(group, k.sub(streams, first));
+    Value within = k.sub(tile, k.mul(first, rowTiles));
+    rank = k.div(within, width);
+    stream = k.add(first, k.rem(within, width));
+  }
+  return getWork(k, c, sq, skv, orderRowTile(k, c, sq, rank),
+                 k.div(stream, splits), k.rem(stream, splits), splits);
 }
 
 Value mlir::tessera::attention::isVisible(KitBuilder &k,

@@ -1,8 +1,8 @@
 //===- WgmmaAttention.cpp - The sm_90a attention kernel -------------------===//
 //
 // FlashAttention-3's design, built from the kit. The kernel is persistent:
-// at most one block per SM walks the tiles (row tiles, the longest first
-// under a causal mask, x batch x heads x KV splits). A tile is block_q =
+// at most one block per SM walks the tiles (row tiles x batch x heads x KV
+// splits, in the L2-aware order of getTileWork). A tile is block_q =
 // 64 x consumers rows (query positions x, with pack_gqa, the query heads of
 // one KV head) over its share of the KV tiles:
 //

@@ -10,24 +10,24 @@
 
 // The sm_90a kernels: TMA descriptors by value, 4-D bulk tensor copies
 // into mbarrier rings, setmaxnreg, wgmma from shared memory (Q K^T) and
-// from registers (P V).
-// SM90A: .visible .entry tessera_attention_0(
+// from registers (P V), in whatever order the backend lays the roles out.
+// SM90A-LABEL: .visible .entry tessera_attention_0(
 // SM90A-NEXT: .param .align 64 .b8 tessera_attention_0_param_0[128],
 // SM90A-NEXT: .param .align 64 .b8 tessera_attention_0_param_1[128],
 // SM90A-NEXT: .param .align 64 .b8 tessera_attention_0_param_2[128],
-// SM90A: mbarrier.init.shared.b64
-// SM90A: setmaxnreg.dec.sync.aligned.u32 40;
-// SM90A: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
-// SM90A: setmaxnreg.inc.sync.aligned.u32
-// SM90A: mbarrier.try_wait.parity.shared.b64
-// SM90A: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
-// SM90A: shfl.sync.bfly.b32
-// SM90A: ex2.approx.ftz.f32
-// SM90A: wgmma.wait_group.sync.aligned 1;
-// SM90A: .visible .entry tessera_attention_0_merge(
-// SM90A: .visible .entry tessera_attention_1(
-// SM90A: .visible .entry tessera_merge_attention_0(
-// SM90A: .visible .entry tessera_matmul_0(
+// SM90A-DAG: mbarrier.init.shared.b64
+// SM90A-DAG: setmaxnreg.dec.sync.aligned.u32 40;
+// SM90A-DAG: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// SM90A-DAG: setmaxnreg.inc.sync.aligned.u32
+// SM90A-DAG: mbarrier.try_wait.parity.shared.b64
+// SM90A-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// SM90A-DAG: shfl.sync.bfly.b32
+// SM90A-DAG: ex2.approx.ftz.f32
+// SM90A-DAG: wgmma.wait_group.sync.aligned 1;
+// SM90A-LABEL: .visible .entry tessera_attention_0_merge(
+// SM90A-LABEL: .visible .entry tessera_attention_1(
+// SM90A-LABEL: .visible .entry tessera_merge_attention_0(
+// SM90A-LABEL: .visible .entry tessera_matmul_0(
 
 // The sm_80 kernels: cp.async, ldmatrix (.trans for V), mma.sync.
 // SM80: .visible .entry tessera_attention_0(
