@@ -120,9 +120,8 @@ BlockWork mlir::tessera::attention::getTileWork(KitBuilder &k,
     // Groups of `width` streams (the last one may be narrower), each row
     // rank of the group's streams in turn.
     Value streams = k.mul(k.mul(batch, heads), splits);
-    Value streamBytes =
-        k.mul(k.div(k.add(skv, k.sub(splits, k.idx(1))), splits),
-              (c.headDim + c.valueDim) * c.elementBytes());
+    Value streamBytes = k.mul(k.cdiv(skv, splits),
+                              (c.headDim + c.valueDim) * c.elementBytes());
     Value group = k.b.create<arith::MaxSIOp>(
         k.idx(1),
         k.div(k.idx(std::max<int64_t>(c.l2Bytes / 2, 1)), streamBytes));

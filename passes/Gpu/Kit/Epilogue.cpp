@@ -122,7 +122,7 @@ std::pair<Value, Value> mlir::tessera::kit::splitRange(KitBuilder &k,
                                                        Value part,
                                                        Value parts) {
   Value count = k.sub(end, begin);
-  Value share = k.div(k.add(count, k.sub(parts, k.idx(1))), parts);
+  Value share = k.cdiv(count, parts);
   Value first = k.minu(k.add(begin, k.mul(part, share)), end);
   Value last = k.minu(k.add(first, share), end);
   return {first, last};

@@ -68,8 +68,9 @@ public:
   Value mul(Value x, int64_t y) { return mul(x, idx(y)); }
   Value div(Value x, int64_t y) { return div(x, idx(y)); }
   Value rem(Value x, int64_t y) { return rem(x, idx(y)); }
-  /// ceil(x / y) of an index value.
+  /// ceil(x / y) of index values.
   Value cdiv(Value x, int64_t y) { return div(add(x, idx(y - 1)), idx(y)); }
+  Value cdiv(Value x, Value y) { return div(add(x, sub(y, idx(1))), y); }
   /// max(x - y, 0) of index values.
   Value subSat(Value x, Value y) { return select(lt(y, x), sub(x, y), idx(0)); }
 
