@@ -130,21 +130,40 @@ def TesseraGpuSelectSchedule
     fp8) and TMA-loadable (K a static multiple of 16), else an error says
     which. SMs: 132 on sm_90a (H100 SXM), 108 on sm_80 (A100).
 
-    sm_90a, M > 64, operands whose contiguous dimension is a static multiple
-    of 16 bytes (TMA rows): the persistent wgmma kernel (`mma = "wgmma"`,
-    12 warps: a producer and two consumer warpgroups). The tile is the
-    first of 256 x 128, 128 x 256, 128 x 128, 128 x 64 (fp8: of the last
-    two) whose tile count fills at least 80% of the SMs (256 rows only for
-    M > 128), else the smallest; the first when M is unknown. `block_k`
-    fills a 128-byte swizzled row (64 16-bit or 128 fp8 elements); as many
-    stages as shared memory holds, at most 8 (fp8: 4, measured best).
+    sm_90a, B stored `[N, K]` (`transpose_b`, A not transposed), both
+    TMA-loadable, N, K and the batch static: a cost model picks among every
+    wgmma schedule. The candidates are the persistent tiles (256 x 128,
+    128 x 256, 128 x 128, 128 x 64; fp8 the last two) and `swap_ab` (A and
+    B swapped: 64 or 128 rows of B on wgmma's m side, one or two consumer
+    warpgroups, by the tokens split in 1 to 8 token tiles of multiples of
+    8, K unsplit or split over a cluster of 2, 4 or 8 blocks); `stream_k`
+    only when pinned (it measured slower, see `#tessera.schedule`). A
+    schedule's modelled time is the slowest of the busiest SM's tensor-core
+    time (wgmma's rate falls with a narrow n side), its reads from L2, all
+    blocks' L2 reads and the DRAM traffic at the bandwidth the busy SMs can
+    draw, plus the epilogue's stores and the cluster's reduction; its
+    constants are fitted to schedules timed on the H100
+    (docs/benchmarks.md). A
+    static M gets the least modelled time; a dynamic M gets one schedule
+    per token class (M up to 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384,
+    512, 1024, 2048, then any), the one whose modelled time relative to the
+    best schedule for each exact M is least at the worst of the class's
+    first, middle and last M.
 
-    sm_90a, M <= 64 (decode), B stored `[N, K]` (`transpose_b`), TMA-loadable:
-    the same kernel with `swap_ab`: 64 rows of B by M rounded up to 8 per
-    block (one consumer warpgroup, 8 warps), K split over a cluster of 2 or
-    4 blocks while the tiles fill at most half the SMs and each share keeps
-    8 K steps, and as many stages (at most 8) as two blocks per SM leave
-    room for.
+    sm_90a otherwise, M > 64, operands whose contiguous dimension is a
+    static multiple of 16 bytes (TMA rows): the persistent wgmma kernel
+    (`mma = "wgmma"`, 12 warps: a producer and two consumer warpgroups).
+    The tile is the first of 256 x 128, 128 x 256, 128 x 128, 128 x 64
+    (fp8: of the last two) whose tile count fills at least 80% of the SMs
+    (256 rows only for M > 128), else the smallest; the first when M is
+    unknown. `block_k` fills a 128-byte swizzled row (64 16-bit or 128 fp8
+    elements); as many stages as shared memory holds, at most 8 (fp8: 4,
+    measured best).
+
+    sm_90a otherwise, M <= 64 (decode), B stored `[N, K]`, TMA-loadable
+    (N, K or the batch dynamic): `swap_ab` with 64 rows of B by M rounded up
+    to 8 per block, one consumer warpgroup, no split, and as many stages
+    (at most 8) as two blocks per SM leave room for.
 
     Otherwise the mma.sync kernels:
 
@@ -158,8 +177,9 @@ def TesseraGpuSelectSchedule
       to SMs / grid thread blocks, keeping at least 4 `block_k` steps per
       split.
 
-    Dynamic M: one schedule per M class, picked at launch: M <= 64, then
-    unbounded (sm_80); M <= 64, M <= 256, then unbounded (sm_90a).
+    Dynamic M outside the cost model: one schedule per M class, picked at
+    launch: M <= 64, then unbounded (sm_80); M <= 64, M <= 256, then
+    unbounded (sm_90a).
 
     Checks on every schedule: its shared memory fits the target (227 KiB on
     sm_90a, 163 KiB on sm_80); mma.sync tiles are multiples of 16; wgmma

@@ -14,6 +14,10 @@ torch._scaled_mm (no fast accumulation, the default), with no Triton
 contender.
 
   python3 bench/gemm/bench_gemm.py --artifacts artifacts/bench --build build-rt
+  python3 bench/gemm/bench_gemm.py --artifacts artifacts/sweep --build build-rt --no-triton
+
+Rows of a dynamic-M artifact (the token-count sweep) share one module; the
+sweep ends with a table per layer of static and dynamic artifacts.
 """
 import argparse
 import json
@@ -125,12 +129,15 @@ def main():
     p.add_argument("--reps", type=int, default=15)
     p.add_argument("--only", default="",
                    help="run the shapes whose name contains this")
+    p.add_argument("--no-triton", action="store_true",
+                   help="time Tessera against cuBLAS only")
     args = p.parse_args()
     rt = tessera_rt.Runtime(tessera_rt.find_library(args.build))
     with open(os.path.join(args.artifacts, "shapes.json")) as f:
         shapes = json.load(f)
     torch.manual_seed(0)
     rows = []
+    modules = {}  # rows of one dynamic-M artifact share its module
     print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}, "
           f"triton {triton.__version__ if triton else 'absent'}")
     for s in shapes:
@@ -149,7 +156,9 @@ def main():
               torch.randn(k, n, device="cuda").to(t) for _ in range(copies)]
         Bs = [w.t() if s["trans_b"] else w for w in Ws]
         flop = 2.0 * m * n * k
-        module = rt.load(os.path.join(args.artifacts, s["artifact"]))
+        if s["artifact"] not in modules:
+            modules[s["artifact"]] = rt.load(os.path.join(args.artifacts, s["artifact"]))
+        module = modules[s["artifact"]]
         fn = module.function("gemm")
         scales = ([torch.tensor(v, device="cuda") for v in (0.75, 1.25)]
                   if s.get("scales") else [])
@@ -176,7 +185,7 @@ def main():
         ref = cublas_calls[0]().float()
         rel = ((got - ref).norm() / ref.norm()).item()
         contenders = [rotating(tessera_calls), rotating(cublas_calls)]
-        if triton is not None and not fp8:
+        if triton is not None and not fp8 and not args.no_triton:
             try:
                 time_it(rotating(triton_calls), 1, 1, 1)  # autotune first
                 contenders.append(rotating(triton_calls))
@@ -196,22 +205,46 @@ def main():
                    triton_tflops=flop / ms_tr / 1e9 if ms_tr else None,
                    weight_tbps=(n * k * size) / ms_t / 1e9)
         rows.append(row)
-        print(json.dumps(row))
-        del module
+        print(json.dumps(row), flush=True)
+        if not s.get("artifact_of"):
+            del modules[s["artifact"]], module
     print()
     print("| shape | Tessera TFLOP/s | cuBLAS TFLOP/s | Triton TFLOP/s | Tessera / cuBLAS | Tessera weights TB/s | rel. err vs cuBLAS |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     ratios = {}
     for r in rows:
         ratio = r["cublas_ms"] / r["tessera_ms"]
-        ratios.setdefault(r["name"].split("_")[0] + ("_llm" if "llm" in r["name"] else "_square"), []).append(ratio)
+        kind = next((w for w in ("llm", "static", "dynamic", "pinned") if f"_{w}_" in r["name"]), "square")
+        ratios.setdefault(r["name"].split("_")[0] + "_" + kind, []).append(ratio)
         tr = f"{r['triton_tflops']:.0f}" if r["triton_tflops"] else "n/a"
         print(f"| {r['name']} | {r['tessera_tflops']:.1f} | {r['cublas_tflops']:.1f} | {tr} | "
               f"{ratio:.2f}x | {r['weight_tbps']:.2f} | {r['rel_err_vs_cublas']:.1e} |")
     print()
     for key, values in ratios.items():
         gm = math.exp(sum(math.log(v) for v in values) / len(values))
-        print(f"geomean Tessera/cuBLAS {key}: {gm:.3f}x over {len(values)} shapes")
+        print(f"geomean Tessera/cuBLAS {key}: {gm:.3f}x over {len(values)} shapes "
+              f"(lowest {min(values):.2f}x)")
+    sweep_table(rows)
+
+
+def sweep_table(rows):
+    """The token-count sweep side by side: per layer and M, static and
+    dynamic artifacts against cuBLAS."""
+    cells = {}
+    for r in rows:
+        for kind in ("static", "dynamic"):
+            if f"_{kind}_" in r["name"]:
+                layer = f"{r['n']} x {r['k']}"
+                cells.setdefault(layer, {}).setdefault(r["m"], {})[kind] = (
+                    r["cublas_ms"] / r["tessera_ms"], r["cublas_tflops"])
+    for layer, by_m in cells.items():
+        print(f"\nW {layer} (N x K): Tessera / cuBLAS")
+        print("| M | static | dynamic | cuBLAS TFLOP/s |")
+        print("| --- | --- | --- | --- |")
+        for m in sorted(by_m):
+            st, dy = by_m[m].get("static"), by_m[m].get("dynamic")
+            shown = [f"{c[0]:.2f}x" if c else "n/a" for c in (st, dy)]
+            print(f"| {m} | {shown[0]} | {shown[1]} | {(st or dy)[1]:.1f} |")
 
 
 if __name__ == "__main__":

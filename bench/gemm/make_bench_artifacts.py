@@ -5,11 +5,15 @@
   (N, K) in {(4096, 4096), (14336, 4096), (4096, 14336)};
   fp8 e4m3 squares 4096 and 8192, y = (s_x x)(s_w W)^T with per-tensor
   scales and a bf16 output, as torch._scaled_mm computes them.
+With --sweep: the token-count sweep (SWEEP_M x SWEEP_LAYERS below), static
+and dynamic M; with --sweep --explore also the persistent tiles pinned, with
+and without stream-K, where the sweep's tiles fill few waves.
 
   bench/gemm/make_bench_artifacts.py --compiler build/bin/tessera-compile \
       --out artifacts/bench --target sm_90a
 """
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -47,6 +51,7 @@ def pinned(name, dtype, m, n, k, trans_b, bm, bn, bk, st, w, extra, **more):
                                       .replace('mma = "wgmma"', "wgmma")
                                       .replace("split_k = ", "splitk")
                                       .replace("swizzle = ", "swizzle")
+                                      .replace("stream_k = true", "streamk")
                                       .replace(", ", "_")]))
     if "swizzle" not in extra:
         params += ", swizzle = 8"
@@ -78,10 +83,41 @@ def shapes(explore):
         yield dict(FP8, name=f"fp8_square_{s}", m=s, n=s, k=s)
 
 
+# The token-count sweep (--sweep): bf16 y = x W^T on Llama-3-8B's layers
+# (q/o, k/v, gate/up and down projections), static-M artifacts for each M
+# and one dynamic-M artifact per layer.
+SWEEP_M = [1, 2, 4, 8, 16, 32, 48, 64, 77, 96, 128, 192, 256, 333, 512, 768,
+           1024, 2048, 4096, 8192]
+SWEEP_LAYERS = [(4096, 4096), (1024, 4096), (14336, 4096), (4096, 14336)]
+
+
+# Pinned persistent tiles of the sweep (--sweep --explore), each also with
+# stream-K, at the token counts whose tiles leave SMs idle.
+EXPLORE_SWEEP_M = [128, 256, 333, 512, 768, 1024]
+EXPLORE_SWEEP_TILES = [(128, 64, 8), (128, 128, 6), (128, 256, 4), (256, 128, 4)]
+
+
+def sweep(explore):
+    if explore:
+        for n, k in SWEEP_LAYERS[:3]:
+            for m in EXPLORE_SWEEP_M:
+                for (bm, bn, st), sk in itertools.product(EXPLORE_SWEEP_TILES,
+                                                          ["", ", stream_k = true"]):
+                    yield pinned(f"bf16_pinned_m{m}_n{n}_k{k}", "bf16", m, n, k, True,
+                                 bm, bn, 64, st, 12, 'mma = "wgmma"' + sk)
+    for n, k in SWEEP_LAYERS:
+        dynamic = f"bf16_dyn_n{n}_k{k}"
+        for m in SWEEP_M:
+            yield dict(name=f"bf16_static_m{m}_n{n}_k{k}", dtype="bf16", m=m, n=n,
+                       k=k, trans_b=True)
+            yield dict(name=f"bf16_dynamic_m{m}_n{n}_k{k}", dtype="bf16", m=m, n=n,
+                       k=k, trans_b=True, artifact_of=dynamic)
+
+
 def graph(s):
     t = {"f8e4m3fn": "f8E4M3FN"}.get(s["dtype"], s["dtype"])
     o = s.get("out", t)
-    m, n, k = s["m"], s["n"], s["k"]
+    m, n, k = "?" if s.get("artifact_of") else s["m"], s["n"], s["k"]
     b = f"tensor<{n}x{k}x{t}>" if s["trans_b"] else f"tensor<{k}x{n}x{t}>"
     attrs = ["transpose_b"] if s["trans_b"] else []
     if s.get("schedule"):
@@ -102,19 +138,27 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--target", default="sm_90a")
     p.add_argument("--explore", action="store_true",
-                   help="also pinned schedules on the squares and M = 16, 128")
+                   help="also pinned schedules (the squares and M = 16, 128; with "
+                        "--sweep: the persistent tiles at mid M)")
+    p.add_argument("--sweep", action="store_true",
+                   help="the token-count sweep instead of the shapes above")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     records = []
-    for s in shapes(args.explore):
-        src = os.path.join(args.out, s["name"] + ".mlir")
-        with open(src, "w") as f:
-            f.write(graph(s))
-        tsm = os.path.join(args.out, s["name"] + ".tsm")
-        r = subprocess.run([args.compiler, src, "--target", args.target, "-o", tsm],
-                           capture_output=True, text=True)
-        if r.returncode:
-            sys.exit(f"{s['name']}: {r.stderr}")
+    for s in sweep(args.explore) if args.sweep else shapes(args.explore):
+        # Rows of a dynamic-M artifact share it: compiled once.
+        stem = s.get("artifact_of", s["name"])
+        tsm = os.path.join(args.out, stem + ".tsm")
+        if not os.path.exists(tsm) or not s.get("artifact_of"):
+            src = os.path.join(args.out, stem + ".mlir")
+            with open(src, "w") as f:
+                f.write(graph(s))
+            r = subprocess.run([args.compiler, src, "--target", args.target, "-o", tsm],
+                               capture_output=True, text=True)
+            if r.returncode:
+                sys.exit(f"{stem}: {r.stderr}")
+            if r.stderr:
+                print(f"{stem}: {r.stderr.strip()}")
         records.append(dict(s, artifact=os.path.basename(tsm), target=args.target))
     with open(os.path.join(args.out, "shapes.json"), "w") as f:
         json.dump(records, f, indent=1)

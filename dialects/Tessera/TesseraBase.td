@@ -90,6 +90,15 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     K over a cluster of that many thread blocks, whose partial sums meet in
     the first block's shared memory.
 
+    `stream_k` (wgmma without `swap_ab`) shares the K steps of all tiles
+    evenly between the persistent thread blocks, so that a grid of few
+    tiles still fills the SMs: a block that takes up a tile after its first
+    K step leaves its f32 partial sums in a workspace, and the block that
+    computed the tile's first steps adds them before the epilogue. The
+    schedule selector does not choose it: on the H100 it measured 1.1-2x
+    slower than the same tile without it (each block's run of K steps spans
+    several tiles, so the tiles in flight lie far apart and miss in L2).
+
     An op whose M is dynamic can carry several schedules, each serving the
     M up to its `max_m` (0: unbounded); the runtime picks one per launch.
 
@@ -115,7 +124,8 @@ def Tessera_ScheduleAttr : AttrDef<Tessera_Dialect, "Schedule"> {
     DefaultValuedParameter<"int64_t", "1">:$split_k,
     DefaultValuedParameter<"int64_t", "0">:$max_m,
     StringRefParameter<"tensor-core instruction", "\"mma_sync\"">:$mma,
-    DefaultValuedParameter<"bool", "false">:$swap_ab
+    DefaultValuedParameter<"bool", "false">:$swap_ab,
+    DefaultValuedParameter<"bool", "false">:$stream_k
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -102,7 +102,8 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      int64_t blockM, int64_t blockN, int64_t blockK,
                      int64_t stages, int64_t warps, int64_t clusterM,
                      int64_t clusterN, int64_t swizzle, int64_t splitK,
-                     int64_t maxM, StringRef mma, bool swapAB) {
+                     int64_t maxM, StringRef mma, bool swapAB,
+                     bool streamK) {
   // Tensor-core fragments are 16 x 8 x 16 at the smallest.
   auto multiple = [&](StringRef name, int64_t value,
                       int64_t of) -> LogicalResult {
@@ -141,6 +142,8 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (mma == "mma_sync") {
     if (swapAB)
       return emitError() << "'swap_ab' needs mma = \"wgmma\"";
+    if (streamK)
+      return emitError() << "'stream_k' needs mma = \"wgmma\"";
     return success();
   }
   if (mma != "wgmma")
@@ -159,6 +162,9 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "'stages' of a wgmma schedule must be at least 2, "
                           "got "
                        << stages;
+  if (swapAB && streamK)
+    return emitError() << "'stream_k' and 'swap_ab' exclude each other (a "
+                          "swap_ab schedule splits K with 'split_k')";
   if (swapAB) {
     // B's rows are wgmma's m side, A's rows its n side.
     // B's rows are one TMA box: at most 256.

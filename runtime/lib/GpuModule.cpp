@@ -91,6 +91,9 @@ struct CompiledVariant {
   std::string text;
   Condition condition;
   std::vector<CompiledStep> steps;
+  /// Per buffer of the function: whether a step of this variant uses it
+  /// (directly or through a view); the invoke allocates only those.
+  std::vector<bool> usesBuffer;
 };
 
 /// A view: the storage of another value with other sizes.
@@ -307,6 +310,26 @@ std::string compileViews(const FunctionDesc &fn, CompiledFunction &out) {
   return "";
 }
 
+/// Sets `variant.usesBuffer` from the values its steps name (`out`'s views
+/// resolved to their storage).
+void markUsedBuffers(const CompiledFunction &out, CompiledVariant &variant) {
+  variant.usesBuffer.assign(out.bufferExprs.size(), false);
+  auto mark = [&](const ValueRef &ref) {
+    ValueRef storage =
+        ref.list == List::View ? out.views[ref.index].storage : ref;
+    if (storage.list == List::Buffer)
+      variant.usesBuffer[storage.index] = true;
+  };
+  for (const CompiledStep &step : variant.steps) {
+    if (step.kind == PlanStep::Kind::Memset)
+      mark(step.buffer);
+    for (const CompiledParam &p : step.params)
+      if (p.kind == KernelParam::Kind::Memref ||
+          p.kind == KernelParam::Kind::TensorMap)
+        mark(p.value);
+  }
+}
+
 /// Compiles the plan of `fn` into `out`, adding its kernels to `code`.
 /// Returns "" or the problem (the manifest parser has checked all of it).
 std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
@@ -381,6 +404,7 @@ std::string compilePlan(const FunctionDesc &fn, GpuCode &code,
       }
       cv.steps.push_back(std::move(cs));
     }
+    markUsedBuffers(out, cv);
     out.variants.push_back(std::move(cv));
   }
   return "";
@@ -1053,11 +1077,13 @@ tessera_status_t tessera::runtime::invokeGpu(
     if (tessera_status_t s = scratch.allocate(e.bytes, resultPointers[r], what))
       return fail(s);
   }
+  // The buffers of the chosen variant (those of the others stay null).
   for (size_t b = 0; b < fn.buffers.size(); ++b)
-    if (tessera_status_t s =
-            scratch.allocate(extents.buffers[b].bytes, bufferPointers[b],
-                             prefix + "buffer '" + fn.buffers[b].name + "'"))
-      return fail(s);
+    if (variant->usesBuffer[b])
+      if (tessera_status_t s = scratch.allocate(
+              extents.buffers[b].bytes, bufferPointers[b],
+              prefix + "buffer '" + fn.buffers[b].name + "'"))
+        return fail(s);
 
   // The memory of a value: a view's is its storage's, with its own sizes.
   auto memoryOf = [&](const ValueRef &ref, cu::CUdeviceptr &pointer,

@@ -36,6 +36,11 @@ struct GpuTarget {
   /// L2 cache bytes (persistent kernels order their tiles so that the data
   /// the blocks running together share stays in it).
   int64_t l2CacheBytes;
+  /// What schedule selection's cost model assumes of the device: dense
+  /// 16-bit tensor-core FLOP/s (8-bit: twice), DRAM bytes/s, the bytes/s
+  /// the SMs together read from L2, and the bytes/s one SM reads from L2.
+  double tensorFlops, memoryBytesPerSecond, l2BytesPerSecond,
+      smL2BytesPerSecond;
   /// Hopper features: wgmma, TMA (cp.async.bulk.tensor), setmaxnreg and
   /// thread-block clusters of up to `maxClusterBlocks` blocks.
   bool wgmma;

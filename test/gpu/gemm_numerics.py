@@ -136,6 +136,8 @@ def main():
     p.add_argument("--cases", required=True)
     p.add_argument("--build", required=True)
     p.add_argument("--targets", nargs="*")
+    p.add_argument("--only", nargs="*",
+                   help="run the cases whose name contains one of these")
     args = p.parse_args()
     os.environ["TESSERA_POISON_RESULTS"] = "1"
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -149,6 +151,8 @@ def main():
     failures, total, worst = 0, 0, 0.0
     for c in cases:
         if args.targets and c["target"] not in args.targets:
+            continue
+        if args.only and not any(part in c["name"] for part in args.only):
             continue
         for m in c["ms"]:
             total += 1

@@ -17,6 +17,11 @@ import subprocess
 import sys
 
 SIZES = [1, 17, 127, 1000, 4097]
+# An M in every class of a dynamic-M artifact whose B is stored [N, K] on
+# sm_90a (passes/Gpu/Matmul/MatmulSchedule.cpp, kTokenClasses), and past
+# both ends of most.
+CLASS_SIZES = [1, 7, 9, 17, 25, 33, 49, 65, 77, 97, 113, 129, 193, 255, 257,
+               333, 385, 513, 1025, 2049, 4097]
 
 
 def cases():
@@ -45,7 +50,27 @@ def cases():
             ["bf16", "f16"], [(8, 8), (264, 4104), (4096, 1000), (1000, 4096)]):
         yield dict(dtype=dtype, out=dtype, n=n, k=k)
     yield dict(dtype="bf16", out="bf16", n=4096, k=4096, trans_b=True,
-               bias="bf16", epilogue="gelu_tanh")
+               bias="bf16", epilogue="gelu_tanh", ms=CLASS_SIZES)
+    # The token classes' schedules (swapped tiles of 64 and 128 rows of B,
+    # split K over clusters of 2 to 8 blocks, persistent tiles): a narrow
+    # layer (k/v projection), N and K tails, a broadcast batch.
+    yield dict(dtype="bf16", out="bf16", n=1024, k=4096, trans_b=True,
+               ms=CLASS_SIZES)
+    yield dict(dtype="f16", out="f32", n=264, k=4104, trans_b=True,
+               bias="f32", epilogue="silu", ms=CLASS_SIZES)
+    yield dict(dtype="bf16", out="bf16", n=1000, k=1000, trans_b=True, batch=2,
+               broadcast_b=True, ms=CLASS_SIZES)
+    # Stream-K (sm_90a), pinned: tiles shared by 2 to 100+ blocks, partial
+    # tiles at every edge, B in both layouts, a batch, bias and epilogue.
+    wgmma = "stages = 4, warps = 12, swizzle = 8, mma = \"wgmma\", stream_k = true"
+    for (bm, bn), extra in [((128, 64), dict(n=1000, k=1000, trans_b=True)),
+                            ((128, 128), dict(n=264, k=4104, trans_b=True, bias="f32",
+                                              epilogue="relu", alpha=0.5)),
+                            ((256, 128), dict(n=256, k=1000, batch=3)),
+                            ((128, 256), dict(n=4096, k=4096, trans_b=True))]:
+        yield dict(dtype="bf16", out="bf16", ms=CLASS_SIZES, targets=["sm_90a"],
+                   schedule=f"#tessera.schedule<block_m = {bm}, block_n = {bn}, "
+                            f"block_k = 64, {wgmma}>", tag=f"sk{bm}x{bn}", **extra)
     # An M-contiguous A needs a static M (TMA rows): both transposes, batch.
     yield dict(dtype="bf16", out="bf16", m=1000, n=1000, k=264, trans_a=True)
     yield dict(dtype="f16", out="f32", m=264, n=520, k=4104, trans_a=True,
@@ -58,7 +83,7 @@ def fp8_cases():
     e4m3 = dict(dtype="f8e4m3fn", trans_b=True, scales=True)
     for n, k in itertools.product(SIZES, [16, 1008, 4112]):
         yield dict(e4m3, out="bf16", n=n, k=k)
-    yield dict(e4m3, out="f32", n=4096, k=4096)
+    yield dict(e4m3, out="f32", n=4096, k=4096, ms=CLASS_SIZES)
     yield dict(e4m3, out="bf16", n=1000, k=256, bias="bf16",
                epilogue="gelu_tanh", alpha=0.5)
     yield dict(e4m3, out="f16", n=4097, k=1008, bias="f32", epilogue="relu")
@@ -90,6 +115,8 @@ def graph(c):
         attrs.append(f"alpha = {c['alpha']} : f32")
     if c.get("epilogue"):
         attrs.append(f"epilogue = #tessera.epilogue<{c['epilogue']}>")
+    if c.get("schedule"):
+        attrs.append(f"schedules = [{c['schedule']}]")
     attr = " {" + ", ".join(attrs) + "}" if attrs else ""
     args = f"%a: {a}, %b: {b}"
     operands, types = "%a, %b", f"{a}, {b}"
@@ -118,6 +145,8 @@ def name(c):
             parts.append(f"{key}{c[key]}")
     if c.get("alpha", 1.0) != 1.0:
         parts.append(f"alpha{c['alpha']}")
+    if c.get("tag"):
+        parts.append(c["tag"])
     return "_".join(parts)
 
 
@@ -129,7 +158,8 @@ def main():
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     records = []
-    every = [(c, args.targets) for c in cases()]
+    every = [(c, [t for t in args.targets if t in c.get("targets", args.targets)])
+             for c in cases()]
     if "sm_90a" in args.targets:
         every += [(c, ["sm_90a"]) for c in fp8_cases()]
     for c, targets in every:
@@ -143,8 +173,9 @@ def main():
                                capture_output=True, text=True)
             if r.returncode != 0:
                 sys.exit(f"{c['name']} ({target}): {r.stderr}")
+            ms = [c["m"]] if "m" in c else c.get("ms", SIZES)
             records.append(dict(c, target=target, artifact=os.path.basename(tsm),
-                                ms=[c["m"]] if "m" in c else SIZES))
+                                ms=ms))
     with open(os.path.join(args.out, "cases.json"), "w") as f:
         json.dump(records, f, indent=1)
     print(f"{len(records)} artifacts in {args.out}")

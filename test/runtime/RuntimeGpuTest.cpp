@@ -205,6 +205,18 @@ launch describe grid 1 1 1 block 1 1 1 smem 0 params memref:t0 memref:d i32:2 i6
 variant always
 launch describe grid 1 1 1 block 1 1 1 smem 0 params memref:t0 memref:d i32:3 i64:0
 end
+function variant_buffers -
+arg x f32 s0
+result z f32 4
+buffer t0 f32 (s0*70368744177664)
+buffer t1 f32 4
+variant s0 <= 4
+memset t1
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:1 i64:4
+variant always
+memset t0
+launch fill grid 1 1 1 block 4 1 1 smem 0 params memref:z i32:2 i64:4
+end
 function condition_terms -
 arg x f32 s0
 result z f32 4
@@ -1248,7 +1260,7 @@ TEST_F(GpuModuleTest, TensorMapsFollowTheSpec) {
 TEST_F(GpuModuleV2Test, LoadsAndListsWithoutCuda) {
   tessera_module_t m = module.get();
   EXPECT_STREQ(tessera_module_target(m), "sm_80");
-  ASSERT_EQ(tessera_module_function_count(m), 12u);
+  ASSERT_EQ(tessera_module_function_count(m), 13u);
   EXPECT_STREQ(tessera_module_function_name(m, 0), "tensor_map_rank4");
   // Buffers are not part of the signature.
   size_t f = function("split_kv");
@@ -1274,6 +1286,21 @@ TEST_F(GpuModuleV2Test, BufferSizesAreCheckedBeforeDeviceWork) {
               "function 'buffer_too_big': buffer 't0': a f32 tensor of dims "
               "[4900000000, 4900000000] has more bytes than fit in memory "
               "(overflow)");
+}
+
+TEST_F(GpuModuleV2Test, OnlyTheChosenVariantsBuffersAreAllocated) {
+  REQUIRE_CUDA();
+  // Buffer t0 (s0 x 256 TiB) belongs to the second variant only: the first
+  // runs without it, the second cannot allocate it.
+  TensorPtr small = fakeDevice(TESSERA_DTYPE_F32, {3});
+  std::vector<TensorPtr> results;
+  Outcome o = invoke("variant_buffers", {small.get()}, results);
+  ASSERT_EQ(o.code, TESSERA_STATUS_OK) << o.message;
+  EXPECT_EQ(valuesOf<float>(results[0].get()), std::vector<float>(4, 1.0f));
+  TensorPtr large = fakeDevice(TESSERA_DTYPE_F32, {5});
+  expectError(invoke("variant_buffers", {large.get()}, results),
+              TESSERA_STATUS_OUT_OF_MEMORY,
+              "function 'variant_buffers': buffer 't0'");
 }
 
 TEST_F(GpuModuleV2Test, ConditionTermsAreEvaluatedUpToTheFirstFalseOne) {

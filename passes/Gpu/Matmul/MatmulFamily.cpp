@@ -55,10 +55,21 @@ public:
   }
 };
 
-/// The plan of one schedule of `op`: its kernels are built into `state`.
+/// `s` without its M class: schedules of two classes that are equal but
+/// for it share their kernels.
+ScheduleAttr withoutClass(ScheduleAttr s) {
+  return ScheduleAttr::get(s.getContext(), s.getBlockM(), s.getBlockN(),
+                           s.getBlockK(), s.getStages(), s.getWarps(),
+                           s.getClusterM(), s.getClusterN(), s.getSwizzle(),
+                           s.getSplitK(), /*max_m=*/0, s.getMma(),
+                           s.getSwapAb(), s.getStreamK());
+}
+
+/// The plan of one schedule of `op`: its kernels are built into `state`,
+/// unless `built` names those of an equal schedule of another class.
 FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
-                                   bool conditional,
-                                   KernelBuildState &state) {
+                                   bool conditional, KernelBuildState &state,
+                                   llvm::DenseMap<Attribute, std::string> &built) {
   MLIRContext *ctx = op.getContext();
   FailureOr<KernelConfig> config = getKernelConfig(op, s, state.target);
   if (failed(config))
@@ -77,10 +88,14 @@ FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
   std::string batch = rank == 3 ? valueDim(result, 0) : "1";
   std::string tilesM = cdivExpr(m, c.blockM), tilesN = cdivExpr(n, c.blockN);
 
-  std::string name = state.uniqueName("tessera_matmul");
-  gpu::GPUFuncOp kernel = c.wgmma ? buildWgmmaKernel(state.b, c, name)
-                                  : buildMmaSyncKernel(state.b, c, name);
-  state.symbols.insert(kernel);
+  auto [known, fresh] = built.try_emplace(withoutClass(s));
+  if (fresh) {
+    known->second = state.uniqueName("tessera_matmul");
+    state.symbols.insert(c.wgmma ? buildWgmmaKernel(state.b, c, known->second)
+                                 : buildMmaSyncKernel(state.b, c,
+                                                      known->second));
+  }
+  std::string name = known->second;
   kit::KernelSignature main(ctx, name);
   main.block(32 * c.warps).sharedMemory(c.sharedMemoryBytes());
   if (c.wgmma) {
@@ -90,6 +105,8 @@ FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
       main.grid(std::to_string(c.splitK), tilesM + "*" + tilesN, batch);
       if (c.splitK > 1)
         main.cluster(c.splitK);
+    } else if (c.streamK) { // persistent: every SM shares the K steps
+      main.grid(std::to_string(c.maxBlocks), "1", "1");
     } else { // persistent: one block per SM at most, walking the tiles
       main.grid("min(" + batch + "*" + tilesM + "*" + tilesN + "," +
                     std::to_string(c.maxBlocks) + ")",
@@ -108,8 +125,19 @@ FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
     if (op.getBias())
       main.memref(bias);
     main.memref(result);
-    return Attribute(
-        kit::makeLaunchPlan(ctx, condition, {}, {main.get()}));
+    if (!c.streamK)
+      return Attribute(
+          kit::makeLaunchPlan(ctx, condition, {}, {main.get()}));
+    // stream_k: a partial-sum slot and a flag (zeroed) per block.
+    main.memref(workspace).memref(workspace + 1);
+    std::string blocks = std::to_string(c.maxBlocks);
+    Attribute partialSums = kit::makeTemporary(
+        ctx, Float32Type::get(ctx),
+        {std::to_string(c.maxBlocks * c.blockM * c.blockN)}, /*zero=*/false);
+    Attribute flags = kit::makeTemporary(
+        ctx, IntegerType::get(ctx, 32), {blocks}, /*zero=*/true);
+    return Attribute(kit::makeLaunchPlan(ctx, condition, {partialSums, flags},
+                                         {main.get()}));
   }
   // mma.sync split-K: partial sums into a zeroed f32 workspace [batch, M,
   // N], then the epilogue kernel.
@@ -125,7 +153,9 @@ FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
   finish.rankC = cType.getRank();
   finish.alpha = op.getAlpha().convertToFloat();
   finish.epilogue = op.getEpilogue();
-  state.symbols.insert(buildSplitKEpilogue(state.b, finish, name + "_epilogue"));
+  if (fresh)
+    state.symbols.insert(
+        buildSplitKEpilogue(state.b, finish, name + "_epilogue"));
   kit::KernelSignature epilogue(ctx, name + "_epilogue");
   epilogue.grid(cdivExpr(batch + "*" + m + "*" + n, 256), "1", "1")
       .block(256)
@@ -148,9 +178,10 @@ MatmulFamily::buildKernels(Operation *operation,
     return op.emitOpError() << "has no 'schedules': run "
                                "tessera-gpu-select-schedule first";
   SmallVector<Attribute> plans;
+  llvm::DenseMap<Attribute, std::string> built;
   for (Attribute attr : schedules) {
     FailureOr<Attribute> plan = buildSchedule(
-        op, cast<ScheduleAttr>(attr), schedules.size() > 1, state);
+        op, cast<ScheduleAttr>(attr), schedules.size() > 1, state, built);
     if (failed(plan))
       return failure();
     plans.push_back(*plan);

@@ -30,6 +30,15 @@ bool hasAlignedRows(RankedTensorType t);
 /// at most one batch dimension.
 bool tmaCanLoad(MatmulOp op);
 
+/// Whether a wgmma kernel promotes its accumulators: each K step's products
+/// start from zero in a second register set, added into the f32
+/// accumulators in IEEE f32. The tensor cores add with fewer bits than f32
+/// (truncating), which fp8 always needs undone, and an f32 output of the
+/// swapped kernel, whose few accumulators make it cheap (its error then
+/// matches the mma.sync kernels', not the 20x larger unpromoted one).
+bool promotesAccumulators(int64_t elementBytes, int64_t outputBytes,
+                          bool swapAB);
+
 /// Everything a kernel's code depends on.
 struct KernelConfig {
   int64_t blockM, blockN, blockK, stages, warps, swizzle, splitK;
@@ -38,6 +47,12 @@ struct KernelConfig {
   bool swapAB;
   /// wgmma kernels are persistent: at most this many blocks (the SMs).
   int64_t maxBlocks;
+  /// wgmma: the blocks that share an SM (launch bounds, register split).
+  int64_t blocksPerSM = 1;
+  /// wgmma without swap_ab: the blocks share all tiles' K steps evenly;
+  /// the kernel takes an f32 workspace of maxBlocks x blockM x blockN and
+  /// maxBlocks zeroed i32 flags after C.
+  bool streamK = false;
   int64_t warpsM, warpsN; // mma.sync warp grid
   Type element;           // A's: bf16, f16 or (wgmma) an fp8 type
   Type elementB;          // B's: element, or the other fp8 type
@@ -53,9 +68,12 @@ struct KernelConfig {
   Epilogue epilogue;
 
   int64_t elementBytes() const { return element.getIntOrFloatBitWidth() / 8; }
-  /// fp8 wgmma accumulates with less than f32 precision: each K step's
-  /// products go to fresh accumulators that are then added in f32.
-  bool promote() const { return elementBytes() == 1; }
+  /// wgmma: each K step's products go to fresh accumulators that are then
+  /// added in f32 (promotesAccumulators).
+  bool promote() const {
+    return promotesAccumulators(elementBytes(),
+                                output.getIntOrFloatBitWidth() / 8, swapAB);
+  }
   int64_t tileM() const { return blockM / warpsM; }
   int64_t tileN() const { return blockN / warpsN; }
   /// mma.sync shared-memory tiles, padded by 8 elements (16 bytes) per row
@@ -90,11 +108,11 @@ FailureOr<KernelConfig> getKernelConfig(MatmulOp op, ScheduleAttr s,
 LogicalResult selectMatmulSchedules(MatmulOp op, const GpuTarget &target);
 
 /// Shared memory of a wgmma kernel: a `stages`-deep ring of A and B tiles
-/// with a full and an empty mbarrier per stage; each consumer warp's
-/// epilogue staging rows (16 x 64 elements of `outputBytes`, padded by 16
-/// bytes), or with `swapAB` the f32 partial sums of `splitK` - 1 blocks of
-/// the cluster; and 1 KiB to align the ring to the 128-byte swizzle's
-/// period.
+/// (with `swapAB`, or the f32 partial sums of `splitK` - 1 blocks of the
+/// cluster where those are larger) with a full and an empty mbarrier per
+/// stage; without `swapAB` each consumer warp's epilogue staging rows
+/// (16 x 64 elements of `outputBytes`, padded by 16 bytes); and 1 KiB to
+/// align the ring to the 128-byte swizzle's period.
 int64_t getWgmmaSharedMemoryBytes(int64_t blockM, int64_t blockN,
                                   int64_t blockK, int64_t stages,
                                   int64_t warps, int64_t elementBytes,

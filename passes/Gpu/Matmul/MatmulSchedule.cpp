@@ -114,40 +114,212 @@ ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
     --stages;
   return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, /*warps=*/12,
                            /*cluster_m=*/1, /*cluster_n=*/1, /*swizzle=*/8,
-                           /*split_k=*/1, maxM, "wgmma", /*swap_ab=*/false);
+                           /*split_k=*/1, maxM, "wgmma", /*swap_ab=*/false,
+                           /*stream_k=*/false);
 }
 
-/// The swap_ab wgmma schedule (sm_90a) of a decode class (M <= 64, B stored
-/// [N, K]): 64 rows of B per block on wgmma's m side, M rounded up to 8 on
-/// its n side, one consumer warpgroup; K split over a cluster of 2 or 4
-/// blocks while the tiles fill at most half the SMs (and each share keeps 8
-/// K steps); as many stages as two blocks per SM leave room for, at most 8.
-/// This is the shape of cuBLAS's decode kernels on the H100 (ncu, M = 16,
-/// N = 4096, K = 14336: nvjet 64x16 tiles, split-K 2, 2.67 TB/s).
-ScheduleAttr chooseSwapSchedule(MLIRContext *ctx, const GpuTarget &target,
-                                const GemmShape &shape, int64_t maxM) {
-  int64_t m = ShapedType::isDynamic(shape.m) ? maxM : shape.m;
-  int64_t blockM = std::max<int64_t>(8, llvm::alignTo(m, 8)), blockN = 64;
-  int64_t blockK = 128 / shape.elementBytes, split = 1;
-  if (!ShapedType::isDynamic(shape.n) && !ShapedType::isDynamic(shape.batch) &&
-      !ShapedType::isDynamic(shape.k)) {
-    int64_t tiles = shape.batch * llvm::divideCeil(shape.n, blockN) *
-                    llvm::divideCeil(m, blockM);
-    int64_t kSteps = llvm::divideCeil(shape.k, blockK);
-    while (split < 4 && tiles * split * 2 <= target.numSMs &&
-           kSteps / (split * 2) >= 8)
-      split *= 2;
-  }
-  int64_t stages = 8;
-  while (stages > 2 &&
-         2 * getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, 8,
-                                       shape.elementBytes, shape.outputBytes,
-                                       /*swapAB=*/true, split) >
-             target.sharedMemoryBytes)
-    --stages;
-  return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, /*warps=*/8,
+/// Blocks of a swap_ab kernel per SM: two for small tiles (one consumer,
+/// at most 64 tokens), whose blocks are short and wait on memory; one
+/// otherwise.
+int64_t swapBlocksPerSM(int64_t tokens, int64_t warps) {
+  return tokens <= 64 && warps == 8 ? 2 : 1;
+}
+
+/// The deepest ring (at most 8 stages, fp8 4 without swap_ab) with which
+/// `blocksPerSM` blocks of the schedule fit in shared memory, or 0.
+int64_t chooseStages(const GpuTarget &target, const GemmShape &shape,
+                     int64_t blockM, int64_t blockN, int64_t warps,
+                     bool swapAB, int64_t splitK, int64_t blocksPerSM) {
+  int64_t blockK = 128 / shape.elementBytes;
+  int64_t stages = shape.elementBytes == 1 && !swapAB ? 4 : 8;
+  for (; stages >= 2; --stages)
+    if (blocksPerSM * getWgmmaSharedMemoryBytes(
+                          blockM, blockN, blockK, stages, warps,
+                          shape.elementBytes, shape.outputBytes, swapAB,
+                          splitK) <=
+        target.sharedMemoryBytes)
+      return stages;
+  return 0;
+}
+
+/// The swap_ab wgmma schedule (sm_90a, B stored [N, K]): `rows` rows of B
+/// per block on wgmma's m side (64: one consumer warpgroup, 128: two),
+/// `tokens` rows of A on its n side, K split over a cluster of `splitK`
+/// blocks; or null where it does not fit (registers, shared memory, the
+/// cluster, 4 K steps per share).
+ScheduleAttr getSwapSchedule(MLIRContext *ctx, const GpuTarget &target,
+                             const GemmShape &shape, int64_t tokens,
+                             int64_t rows, int64_t splitK, int64_t maxM) {
+  int64_t warps = rows == 64 ? 8 : 12;
+  // f32 accumulators per consumer thread: tokens / 2 (promoted: twice).
+  int64_t limit = promotesAccumulators(shape.elementBytes, shape.outputBytes,
+                                       /*swapAB=*/true)
+                      ? 128
+                      : 256;
+  int64_t blockK = 128 / shape.elementBytes;
+  if (tokens % 8 || tokens > limit || splitK > target.maxClusterBlocks ||
+      (!ShapedType::isDynamic(shape.k) && splitK > 1 &&
+       llvm::divideCeil(shape.k, blockK) < 4 * splitK))
+    return {};
+  int64_t stages =
+      chooseStages(target, shape, tokens, rows, warps, /*swapAB=*/true, splitK,
+                   swapBlocksPerSM(tokens, warps));
+  if (stages < 3)
+    return {};
+  return ScheduleAttr::get(ctx, tokens, rows, blockK, stages, warps,
                            /*cluster_m=*/1, /*cluster_n=*/1, /*swizzle=*/1,
-                           split, maxM, "wgmma", /*swap_ab=*/true);
+                           splitK, maxM, "wgmma", /*swap_ab=*/true,
+                           /*stream_k=*/false);
+}
+
+/// The cost model's constants, fitted (least squares on log time) to 140
+/// schedules timed on the H100 across the token-count sweep
+/// (docs/benchmarks.md): wgmma n side at which a tensor core runs at half
+/// rate, swap_ab's rate, the factor by which the busy SMs' DRAM draw
+/// exceeds their share, swap_ab's element-wise stores against 16-byte
+/// rows, and a cluster reduction's fixed seconds and bytes/s.
+constexpr double kHalfRateN = 37.7, kSwapRate = 0.91, kDramDraw = 2.7,
+                 kSwapStoreCost = 2.07, kClusterReduceSeconds = 4.9e-6,
+                 kClusterReduceBytesPerSecond = 12.6e9;
+
+/// The modelled seconds of schedule `s` (wgmma) on `shape` with `m` rows
+/// (static N, K and batch): the slowest of the busiest SM's tensor-core
+/// time, its operand reads from L2, all blocks' L2 reads together and the
+/// DRAM traffic at the bandwidth the busy SMs can draw (B read again at
+/// half cost by each tile row of A after the first), plus the epilogue's
+/// stores and, for split K, the cluster reduction. Tiles are computed
+/// whole: padding rows cost time.
+double estimateSeconds(const GpuTarget &target, const GemmShape &shape,
+                       int64_t m, ScheduleAttr s) {
+  double sms = static_cast<double>(target.numSMs);
+  int64_t eb = shape.elementBytes, split = s.getSplitK();
+  int64_t tiles = shape.batch * llvm::divideCeil(m, s.getBlockM()) *
+                  llvm::divideCeil(shape.n, s.getBlockN());
+  int64_t kSteps = llvm::divideCeil(shape.k, s.getBlockK());
+  // Work in K steps: per SM (the busiest) and in all.
+  int64_t steps = tiles * llvm::alignTo(kSteps, split);
+  double perSM =
+      static_cast<double>(llvm::divideCeil(tiles * split, target.numSMs)) *
+      llvm::divideCeil(kSteps, split);
+  int64_t mmaN = s.getSwapAb() ? s.getBlockM() : s.getBlockN();
+  double rate = target.tensorFlops * (eb == 1 ? 2 : 1) / sms * mmaN /
+                (mmaN + kHalfRateN) * (s.getSwapAb() ? kSwapRate : 1.0);
+  double stepFlops = 2.0 * s.getBlockM() * s.getBlockN() * s.getBlockK();
+  double stepBytes =
+      static_cast<double>(s.getBlockM() + s.getBlockN()) * s.getBlockK() * eb;
+  double compute = perSM * stepFlops / rate;
+  double smReads = perSM * stepBytes / target.smL2BytesPerSecond;
+  double l2Reads = steps * stepBytes / target.l2BytesPerSecond;
+  double active =
+      static_cast<double>(std::min(tiles * split, target.numSMs));
+  int64_t tileRows = llvm::divideCeil(m, s.getBlockM());
+  double dramBytes =
+      static_cast<double>(shape.batch) *
+      ((m + shape.n * (1 + 0.5 * (tileRows - 1))) * shape.k * eb +
+       m * shape.n * shape.outputBytes);
+  double dram = dramBytes / (target.memoryBytesPerSecond *
+                             std::min(1.0, kDramDraw * active / sms));
+  double tileBytes =
+      static_cast<double>(s.getBlockM()) * s.getBlockN() * shape.outputBytes;
+  double stores = static_cast<double>(llvm::divideCeil(tiles, target.numSMs)) *
+                  tileBytes * (s.getSwapAb() ? kSwapStoreCost : 1.0) /
+                  (target.memoryBytesPerSecond / sms);
+  double reduce = 0;
+  if (s.getSwapAb() && split > 1)
+    reduce = kClusterReduceSeconds + (split - 1) * s.getBlockM() *
+                                         s.getBlockN() * 4.0 /
+                                         kClusterReduceBytesPerSecond;
+  return std::max({compute, smReads, l2Reads, dram}) + stores + reduce;
+}
+
+/// The schedules the cost model picks from for at most `maxM` rows (all
+/// of sm_90a's wgmma ones when B is stored [N, K]): the persistent tiles
+/// (256 x 128, 128 x 256, 128 x 128, 128 x 64; fp8 the last two), and
+/// swap_ab with 64 or 128 rows of B by `maxM` split in 1 to 8 token tiles
+/// (multiples of 8), unsplit or split over 2, 4 or 8 blocks. Not stream-K:
+/// on the H100 it was slower than the same tile without it at every
+/// token count measured (docs/benchmarks.md), as each block's run of K
+/// steps spans several tiles, so the tiles computed at once lie far apart
+/// and their operands miss in L2.
+SmallVector<ScheduleAttr> getCandidates(MLIRContext *ctx,
+                                        const GpuTarget &target,
+                                        const GemmShape &shape, int64_t maxM,
+                                        int64_t classMaxM) {
+  SmallVector<ScheduleAttr> candidates;
+  static const std::pair<int64_t, int64_t> kTiles[] = {
+      {256, 128}, {128, 256}, {128, 128}, {128, 64}};
+  ArrayRef<std::pair<int64_t, int64_t>> tiles = kTiles;
+  if (shape.elementBytes == 1)
+    tiles = tiles.drop_front(2);
+  int64_t blockK = 128 / shape.elementBytes;
+  for (auto [tm, tn] : tiles)
+    if (int64_t stages =
+            chooseStages(target, shape, tm, tn, 12, /*swapAB=*/false, 1, 1))
+      candidates.push_back(ScheduleAttr::get(
+          ctx, tm, tn, blockK, stages, /*warps=*/12, /*cluster_m=*/1,
+          /*cluster_n=*/1, /*swizzle=*/8, /*split_k=*/1, classMaxM, "wgmma",
+          /*swap_ab=*/false, /*stream_k=*/false));
+  SmallVector<int64_t> tokenTiles;
+  for (int64_t parts = 1; parts <= 8; ++parts) {
+    int64_t tokens =
+        std::max<int64_t>(8, llvm::alignTo(llvm::divideCeil(maxM, parts), 8));
+    if (!llvm::is_contained(tokenTiles, tokens))
+      tokenTiles.push_back(tokens);
+  }
+  for (int64_t tokens : tokenTiles)
+    for (int64_t rows : {64, 128})
+      for (int64_t split : {1, 2, 4, 8})
+        if (ScheduleAttr s = getSwapSchedule(ctx, target, shape, tokens, rows,
+                                             split, classMaxM))
+          candidates.push_back(s);
+  return candidates;
+}
+
+/// The candidate of least modelled time at `m` rows.
+ScheduleAttr chooseModelledSchedule(MLIRContext *ctx, const GpuTarget &target,
+                                    const GemmShape &shape, int64_t m) {
+  ScheduleAttr best;
+  double bestTime = 0;
+  for (ScheduleAttr s : getCandidates(ctx, target, shape, m, m)) {
+    double time = estimateSeconds(target, shape, m, s);
+    if (!best || time < bestTime)
+      std::tie(best, bestTime) = std::make_pair(s, time);
+  }
+  return best;
+}
+
+/// The M classes of dynamic-M matmuls whose B is stored [N, K] on sm_90a:
+/// a class holds M up to its bound, after the previous bound (0: any M).
+/// Fine enough that one schedule per class is within a few percent of the
+/// schedule chosen for each exact M.
+constexpr int64_t kTokenClasses[] = {8,   16,  24,  32,  48,   64,   96, 128,
+                                     192, 256, 384, 512, 1024, 2048, 0};
+
+/// The schedule of the M class (`lowM`, `maxM`] (`maxM` 0: unbounded): of
+/// the class's candidates, the one whose modelled time, relative to the
+/// best schedule for each exact M, is least at the class's worst M of the
+/// first, middle and last.
+ScheduleAttr chooseClassSchedule(MLIRContext *ctx, const GpuTarget &target,
+                                 const GemmShape &shape, int64_t lowM,
+                                 int64_t maxM) {
+  SmallVector<int64_t> samples = {lowM + 1, (lowM + 1 + maxM) / 2, maxM};
+  if (maxM == 0)
+    samples = {lowM + 1, 2 * lowM, 4 * lowM};
+  SmallVector<double> best;
+  for (int64_t m : samples)
+    best.push_back(estimateSeconds(
+        target, shape, m, chooseModelledSchedule(ctx, target, shape, m)));
+  ScheduleAttr chosen;
+  double chosenRatio = 0;
+  for (ScheduleAttr s :
+       getCandidates(ctx, target, shape, maxM ? maxM : 4 * lowM, maxM)) {
+    double ratio = 0;
+    for (auto [m, b] : llvm::zip(samples, best))
+      ratio = std::max(ratio, estimateSeconds(target, shape, m, s) / b);
+    if (!chosen || ratio < chosenRatio)
+      std::tie(chosen, chosenRatio) = std::make_pair(s, ratio);
+  }
+  return chosen;
 }
 
 /// Which kernel family serves an op on the target.
@@ -161,8 +333,10 @@ ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
   bool skinny = maxM > 0 && maxM <= 64;
   if (family != Family::MmaSync && !skinny)
     return chooseWgmmaSchedule(ctx, target, shape, maxM);
-  if (family == Family::WgmmaSwap)
-    return chooseSwapSchedule(ctx, target, shape, maxM);
+  if (family == Family::WgmmaSwap) // N unknown: one unsplit 64-row tile
+    return getSwapSchedule(ctx, target, shape,
+                           std::max<int64_t>(8, llvm::alignTo(maxM, 8)),
+                           /*rows=*/64, /*splitK=*/1, maxM);
   if (skinny) {
     blockM = 32, blockN = 64, blockK = 64, stages = 4, warps = 4;
   } else {
@@ -191,7 +365,8 @@ ScheduleAttr chooseSchedule(MLIRContext *ctx, const GpuTarget &target,
       chooseSplitK(target, shape, maxM, blockM, blockN, blockK);
   return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, warps,
                            /*cluster_m=*/1, /*cluster_n=*/1, swizzle, splitK,
-                           maxM, "mma_sync", /*swap_ab=*/false);
+                           maxM, "mma_sync", /*swap_ab=*/false,
+                           /*stream_k=*/false);
 }
 
 /// Checks `schedule` against `target` for `op`; emits an error naming the
@@ -212,12 +387,15 @@ LogicalResult checkSchedule(MatmulOp op, const GpuTarget &target,
     if (s.getBlockK() * shape.elementBytes != 128)
       return fail() << "block_k must fill a 128-byte swizzled row ("
                     << 128 / shape.elementBytes << " elements)";
-    // fp8 doubles the accumulators: at most 64 x 128 per consumer (its
-    // share of the tile, swapped or not).
+    // Promoted accumulators (fp8; an f32 output of swap_ab) are kept
+    // twice: at most 64 x 128 per consumer (its share of the tile).
     int64_t accumulators =
         s.getBlockM() * s.getBlockN() / (s.getWarps() / 4 - 1);
-    if (shape.elementBytes == 1 && accumulators > 64 * 128)
-      return fail() << "fp8 accumulators are promoted into a second set, so "
+    if (promotesAccumulators(shape.elementBytes, shape.outputBytes,
+                             s.getSwapAb()) &&
+        accumulators > 64 * 128)
+      return fail() << (shape.elementBytes == 1 ? "fp8" : "f32 swap_ab")
+                    << " accumulators are promoted into a second set, so "
                        "a consumer warpgroup computes at most 64 x 128 of "
                        "the tile, not "
                     << accumulators;
@@ -319,13 +497,29 @@ LogicalResult gpu_matmul::selectMatmulSchedules(MatmulOp op,
   if (target.wgmma && tmaCanLoad(op))
     family = op.getTransposeB() && !op.getTransposeA() ? Family::WgmmaSwap
                                                       : Family::Wgmma;
+  // B stored [N, K] with N, K and the batch known: the cost model's
+  // choice among every wgmma schedule.
+  bool modelled = family == Family::WgmmaSwap &&
+                  !ShapedType::isDynamic(shape.n) &&
+                  !ShapedType::isDynamic(shape.k) &&
+                  !ShapedType::isDynamic(shape.batch);
   if (!ShapedType::isDynamic(shape.m)) {
     // One class: the static M itself (0 would mean unbounded).
-    ScheduleAttr s = chooseSchedule(ctx, target, shape, shape.m, family);
+    ScheduleAttr s =
+        modelled ? chooseModelledSchedule(ctx, target, shape, shape.m)
+                 : chooseSchedule(ctx, target, shape, shape.m, family);
     schedules.push_back(ScheduleAttr::get(
         ctx, s.getBlockM(), s.getBlockN(), s.getBlockK(), s.getStages(),
         s.getWarps(), s.getClusterM(), s.getClusterN(), s.getSwizzle(),
-        s.getSplitK(), /*max_m=*/0, s.getMma(), s.getSwapAb()));
+        s.getSplitK(), /*max_m=*/0, s.getMma(), s.getSwapAb(),
+        s.getStreamK()));
+  } else if (modelled) {
+    int64_t lowM = 0;
+    for (int64_t maxM : kTokenClasses) {
+      schedules.push_back(
+          chooseClassSchedule(ctx, target, shape, lowM, maxM));
+      lowM = maxM;
+    }
   } else {
     // wgmma serves M > 64 on sm_90a, with its own tiles up to 256 rows
     // (every dynamic-M matmul of a function takes the same classes).
@@ -352,6 +546,9 @@ FailureOr<KernelConfig> gpu_matmul::getKernelConfig(MatmulOp op,
   config.wgmma = s.getMma() == "wgmma";
   config.swapAB = s.getSwapAb();
   config.maxBlocks = target.numSMs;
+  config.blocksPerSM =
+      config.swapAB ? swapBlocksPerSM(s.getBlockM(), s.getWarps()) : 1;
+  config.streamK = s.getStreamK();
   std::optional<std::pair<int64_t, int64_t>> grid = {{1, 1}};
   if (!config.wgmma) {
     grid = chooseWarpGrid(s.getBlockM(), s.getBlockN(), s.getWarps());

@@ -233,11 +233,18 @@ int64_t gpu_matmul::getWgmmaSharedMemoryBytes(
     int64_t blockM, int64_t blockN, int64_t blockK, int64_t stages,
     int64_t warps, int64_t elementBytes, int64_t outputBytes, bool swapAB,
     int64_t splitK) {
+  int64_t ring = stages * (blockM + blockN) * blockK * elementBytes;
+  int64_t barriers = 16 * stages;
+  if (swapAB)
+    return std::max(ring, (splitK - 1) * blockM * blockN * 4) + barriers +
+           1024;
   int64_t epilogue = (warps - 4) * 16 * (64 * outputBytes + 16);
-  if (swapAB) // each consumer thread's blockN / consumers / 64 x blockM / 2
-    epilogue = (splitK - 1) * 32 * blockN / 16 * blockM / 2 * 4;
-  return stages * ((blockM + blockN) * blockK * elementBytes + 16) +
-         epilogue + 1024;
+  return ring + barriers + epilogue + 1024;
+}
+
+bool gpu_matmul::promotesAccumulators(int64_t elementBytes,
+                                      int64_t outputBytes, bool swapAB) {
+  return elementBytes == 1 || (swapAB && outputBytes == 4);
 }
 
 int64_t KernelConfig::sharedMemoryBytes() const {

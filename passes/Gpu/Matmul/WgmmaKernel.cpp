@@ -35,7 +35,9 @@
 // (scale-d = 0) in one of two alternating register sets, and once complete
 // they are added into f32 accumulators while the next step's run (results
 // equal cuBLASLt's). Per-tensor scales are read once and multiplied in
-// with alpha.
+// with alpha. A swapped kernel with an f32 output promotes too: 16-bit
+// products are added with truncation as well, and its few accumulators
+// make the second set cheap.
 //
 // TMA zero-fills reads past M, N and K, so any size runs. Transposed
 // operands (M- or N-contiguous) use the wgmma transpose bits; their tiles are
@@ -84,8 +86,16 @@ private:
   int64_t bStageBytes() const {
     return c.mmaN() * c.blockK * c.elementBytes();
   }
-  int64_t barrierOffset() const {
+  int64_t ringBytes() const {
     return c.stages * (aStageBytes() + bStageBytes());
+  }
+  /// swap_ab with split_k: the f32 partial sums that block 0 receives from
+  /// the cluster's others, over the ring (idle by then).
+  int64_t partialSumBytes() const {
+    return c.swapAB ? (c.splitK - 1) * c.blockM * c.blockN * 4 : 0;
+  }
+  int64_t barrierOffset() const {
+    return std::max(ringBytes(), partialSumBytes());
   }
   /// Bytes of one 64-element-wide box of an M- or N-contiguous (16-bit)
   /// tile.
@@ -95,8 +105,11 @@ private:
   Value bTileAt(Value s) {
     return k.add(k.c32(c.stages * aStageBytes()), k.mul(s, k.c32(bStageBytes())));
   }
-  /// The consumer warps' epilogue staging rows follow the barriers.
-  int64_t stagingOffset() const { return barrierOffset() + 16 * c.stages; }
+  /// The consumer warps' epilogue staging rows follow the barriers;
+  /// swap_ab's partial sums start at the ring.
+  int64_t stagingOffset() const {
+    return c.swapAB ? 0 : barrierOffset() + 16 * c.stages;
+  }
 
   /// A pointer `offset` (i32) bytes into the aligned shared memory.
   Value sharedAt(Value offset) { return smem.at(k, offset); }
@@ -158,6 +171,24 @@ private:
     b.create<NVVM::ClusterArriveOp>(UnitAttr());
     b.create<NVVM::ClusterWaitOp>(UnitAttr());
   }
+  /// stream_k: a tile this block took up after its first K step leaves
+  /// its partial sums in the workspace; one whose first steps it computed
+  /// adds those of the blocks that took it up, then runs the epilogue.
+  void streamKEpilogue(ArrayRef<Value> acc, Value consumer);
+  /// stream_k: the first of all tiles' K steps in block `r`'s share (the
+  /// share of r + 1 starts where it ends; with fewer steps than blocks,
+  /// some shares are empty).
+  Value shareStart(Value r) {
+    return b.create<arith::DivUIOp>(k.mul(r, totalSteps), grid);
+  }
+  /// stream_k: the block whose share holds K step `step` (index) of all.
+  Value ownerOf(Value step) {
+    return b.create<arith::DivUIOp>(
+        b.create<arith::SubIOp>(k.mul(k.add(step, k.idx(1)), grid), k.idx(1)),
+        totalSteps);
+  }
+  /// stream_k: a pointer to flag `r` (index) of the plan's flags.
+  Value flagAt(Value r);
   /// The interior epilogue: 16 x 64 blocks through shared memory, written
   /// as 16-byte rows.
   void stagedEpilogue(ArrayRef<Value> acc, Value consumer, Value warp,
@@ -178,6 +209,9 @@ private:
   /// The current tile's origin and batch (index values; batch is null for
   /// unbatched results).
   Value mBase, nBase, batch;
+  /// stream_k: the partial-sum workspace and its flags, this block and the
+  /// grid, the K steps of all tiles and the current tile's first.
+  Value workspace, flags, block, grid, totalSteps, tileStart;
   /// The aligned shared memory.
   kit::SharedMemory smem;
 };
@@ -212,8 +246,35 @@ void WgmmaBuilder::forEachTile(function_ref<void(Value first)> body) {
   Value perBatch = k.mul(tilesM, tilesN);
   Value batches = c.rankC == 3 ? b.create<memref::DimOp>(C, 0).getResult()
                                : k.idx(1);
-  Value block = b.create<gpu::BlockIdOp>(gpu::Dimension::x);
-  Value grid = b.create<gpu::GridDimOp>(gpu::Dimension::x);
+  block = b.create<gpu::BlockIdOp>(gpu::Dimension::x);
+  grid = b.create<gpu::GridDimOp>(gpu::Dimension::x);
+  if (c.streamK) {
+    // Block b takes K steps [b T / G, (b + 1) T / G) of the T steps of all
+    // tiles (tile-major): the tiles it touches are its loop, each from its
+    // first step in the share to its last.
+    totalSteps = k.mul(k.mul(perBatch, batches), kTiles);
+    Value begin = shareStart(block);
+    Value end = shareStart(k.add(block, k.idx(1)));
+    Value firstTile = b.create<arith::DivUIOp>(begin, kTiles);
+    Value lastTile = b.create<arith::SelectOp>(
+        k.lt(begin, end), k.cdiv(end, kTiles), firstTile);
+    auto loop = b.create<scf::ForOp>(firstTile, lastTile, k.idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    tileStart = k.mul(tile, kTiles);
+    Value from = b.create<arith::MaxUIOp>(begin, tileStart);
+    Value to = b.create<arith::MinUIOp>(end, k.add(tileStart, kTiles));
+    kBegin = b.create<arith::SubIOp>(from, tileStart);
+    kCount = b.create<arith::SubIOp>(to, from);
+    batch = c.rankC == 3 ? b.create<arith::DivUIOp>(tile, perBatch).getResult()
+                         : Value();
+    std::tie(mBase, nBase) =
+        placeTile(b, c, M, N, b.create<arith::RemUIOp>(tile, perBatch));
+    // The ring position continues across the share's steps.
+    body(b.create<arith::SubIOp>(from, begin));
+    return;
+  }
   auto loop = b.create<scf::ForOp>(block, k.mul(perBatch, batches), grid);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
@@ -343,27 +404,40 @@ SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
   if (c.promote())
     return consumePromoted(first, consumer);
   int64_t blocks = c.consumerRows() / 64;
-  SmallVector<Value> init(blocks, b.create<LLVM::ZeroOp>(accumulatorType()));
-  auto loop = b.create<scf::ForOp>(k.idx(0), kCount, k.idx(1), init);
+  SmallVector<Type> types(blocks, accumulatorType());
+  auto any = b.create<scf::IfOp>(types, k.lt(k.idx(0), kCount),
+                                 /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  // No K step (an empty share of K): zeros.
+  b.setInsertionPointToStart(any.elseBlock());
+  b.create<scf::YieldOp>(SmallVector<Value>(
+      blocks, b.create<LLVM::ZeroOp>(accumulatorType())));
+  // The first step starts from zero (scale-d = 0) rather than from zeroed
+  // registers: nothing but wgmma may write the accumulators between a
+  // group's issue and its wait, or ptxas serializes the wgmma (C7515) or
+  // injects waits (C7517/C7519).
+  b.setInsertionPointToStart(any.thenBlock());
+  SmallVector<Value> undef(blocks, b.create<LLVM::UndefOp>(accumulatorType()));
+  SmallVector<Value> init = issueStep(first, consumer, undef, /*fresh=*/true);
+  auto loop = b.create<scf::ForOp>(k.idx(1), kCount, k.idx(1), init);
   {
-    OpBuilder::InsertionGuard guard(b);
+    OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value kt = loop.getInductionVar();
-    Value position = k.add(first, kt);
+    Value position = k.add(first, loop.getInductionVar());
     SmallVector<Value> acc = issueStep(
         position, consumer, llvm::to_vector_of<Value>(loop.getRegionIterArgs()),
         /*fresh=*/false);
     // The previous step's group is complete once at most this one is
     // pending: its slot goes back to the producer, one arrive per warp.
     kit::wgmmaWait(k, 1);
-    release(b.create<arith::SubIOp>(position, k.idx(1)), k.lt(k.idx(0), kt));
+    release(b.create<arith::SubIOp>(position, k.idx(1)), Value());
     b.create<scf::YieldOp>(acc);
   }
   // The tile's last slot goes back once all its wgmma are done.
   kit::wgmmaWait(k, 0);
-  release(b.create<arith::SubIOp>(k.add(first, kCount), k.idx(1)),
-          k.lt(k.idx(0), kCount));
-  return loop.getResults();
+  release(b.create<arith::SubIOp>(k.add(first, kCount), k.idx(1)), Value());
+  b.create<scf::YieldOp>(loop.getResults());
+  return any.getResults();
 }
 
 SmallVector<Value> WgmmaBuilder::consumePromoted(Value first,
@@ -502,6 +576,9 @@ void WgmmaBuilder::swapEpilogue(ArrayRef<Value> acc, Value consumer) {
   };
   OpBuilder::InsertionGuard guard(b);
   if (c.splitK > 1) {
+    // The partial sums overwrite block 0's ring: every block of the
+    // cluster is past its main loop once this barrier passes.
+    clusterSync();
     auto send = b.create<scf::IfOp>(
         b.create<arith::CmpIOp>(arith::CmpIPredicate::ne, rank, k.idx(0)),
         /*withElse=*/false);
@@ -542,6 +619,82 @@ void WgmmaBuilder::swapEpilogue(ArrayRef<Value> acc, Value consumer) {
     Value m = k.add(col0, k.idx(j * 8 + e % 2));
     storeChecked(m, n, values[i]);
   }
+}
+
+Value WgmmaBuilder::flagAt(Value r) {
+  Value base = b.create<memref::ExtractAlignedPointerAsIndexOp>(flags);
+  Value address = b.create<arith::IndexCastUIOp>(
+      i64, k.add(base, k.mul(r, k.idx(4))));
+  return b.create<LLVM::IntToPtrOp>(LLVM::LLVMPointerType::get(ctx), address);
+}
+
+void WgmmaBuilder::streamKEpilogue(ArrayRef<Value> acc, Value consumer) {
+  // A partial sum is the consumers' registers, element e of thread t at
+  // e * threads + t of the block's slot (coalesced).
+  int64_t threads = 128 * c.consumers(), perStruct = c.mmaN() / 2;
+  int64_t slotElements = threads * perStruct * static_cast<int64_t>(acc.size());
+  Value thread = b.create<arith::SubIOp>(tid, k.idx(128));
+  auto elementAt = [&](Value r, int64_t e) {
+    return k.add(k.mul(r, k.idx(slotElements)), k.add(k.idx(e * threads), thread));
+  };
+  auto partial = b.create<scf::IfOp>(k.lt(k.idx(0), kBegin), /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(partial.thenBlock());
+  for (auto [i, a] : llvm::enumerate(acc))
+    for (int64_t e = 0; e < perStruct; ++e)
+      b.create<memref::StoreOp>(b.create<LLVM::ExtractValueOp>(a, e), workspace,
+                                elementAt(block, i * perStruct + e));
+  // Every consumer's stores, then one release of the block's flag.
+  kit::namedBarrierSync(k, k.c32(1), threads);
+  {
+    auto first = b.create<scf::IfOp>(k.eq(thread, k.idx(0)), /*withElse=*/false);
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    b.create<LLVM::StoreOp>(k.c32(1), flagAt(block), 4, false, false, false,
+                            LLVM::AtomicOrdering::release, "device");
+  }
+  b.setInsertionPointToStart(partial.elseBlock());
+  // The tile's first steps: add the partial sums of the blocks whose shares
+  // hold the rest, each once its flag is up (blocks between them with an
+  // empty share have neither).
+  Value last = ownerOf(k.add(tileStart, b.create<arith::SubIOp>(kTiles, k.idx(1))));
+  auto others = b.create<scf::ForOp>(k.add(block, k.idx(1)), k.add(last, k.idx(1)),
+                                     k.idx(1), llvm::to_vector(acc));
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(others.getBody());
+    Value r = others.getInductionVar();
+    auto owns = b.create<scf::IfOp>(
+        TypeRange(others.getRegionIterArgs()),
+        k.lt(shareStart(r), shareStart(k.add(r, k.idx(1)))), /*withElse=*/true);
+    b.setInsertionPointToStart(owns.elseBlock());
+    b.create<scf::YieldOp>(others.getRegionIterArgs());
+    b.setInsertionPointToStart(owns.thenBlock());
+    auto wait = b.create<scf::WhileOp>(TypeRange{}, ValueRange{});
+    {
+      OpBuilder::InsertionGuard spin(b);
+      b.setInsertionPointToStart(b.createBlock(&wait.getBefore()));
+      Value flag = b.create<LLVM::LoadOp>(i32, flagAt(r), 4, false, false, false,
+                                          false, LLVM::AtomicOrdering::acquire,
+                                          "device");
+      b.create<scf::ConditionOp>(k.eq(flag, k.c32(0)), ValueRange{});
+      b.setInsertionPointToStart(b.createBlock(&wait.getAfter()));
+      b.create<scf::YieldOp>();
+    }
+    SmallVector<Value> sum(others.getRegionIterArgs());
+    for (auto [i, a] : llvm::enumerate(sum))
+      for (int64_t e = 0; e < perStruct; ++e) {
+        Value mine = b.create<LLVM::ExtractValueOp>(a, e);
+        Value theirs = b.create<memref::LoadOp>(
+            workspace, elementAt(r, i * perStruct + e));
+        a = b.create<LLVM::InsertValueOp>(
+            a, b.create<arith::AddFOp>(mine, theirs), e);
+      }
+    b.create<scf::YieldOp>(sum);
+    b.setInsertionPointAfter(owns);
+    b.create<scf::YieldOp>(owns.getResults());
+  }
+  epilogue(llvm::to_vector_of<Value>(others.getResults()), consumer);
 }
 
 void WgmmaBuilder::stagedEpilogue(ArrayRef<Value> acc, Value consumer,
@@ -619,13 +772,15 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   if (c.biasElement)
     args.push_back(dynamic(1, c.biasElement));
   args.push_back(dynamic(c.rankC, c.output));
+  if (c.streamK) // the partial-sum workspace and its flags (zeroed)
+    args.append({dynamic(1, b.getF32Type()), dynamic(1, i32)});
   auto func = b.create<gpu::GPUFuncOp>(name, b.getFunctionType(args, {}));
   int32_t threads = 32 * c.warps;
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({threads, 1, 1}));
   // A register cap at entry, which setmaxnreg needs: one block per SM, two
-  // for swap_ab (decode tiles are small).
-  int64_t blocksPerSM = c.swapAB ? 2 : 1;
+  // for small swap_ab tiles (decode).
+  int64_t blocksPerSM = c.blocksPerSM;
   kit::setLaunchBounds(k, func, threads, blocksPerSM);
   // swap_ab: one tile per cluster of split_k blocks (grid: split_k, tiles,
   // batch), the cluster in the cubin so that a plain launch forms it.
@@ -644,7 +799,11 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
   Value scaleA = c.scaled ? func.getArgument(next++) : Value();
   Value scaleB = c.scaled ? func.getArgument(next++) : Value();
   bias = c.biasElement ? func.getArgument(next) : Value();
-  C = func.getArguments().back();
+  C = func.getArgument(next + (c.biasElement ? 1 : 0));
+  if (c.streamK) {
+    workspace = func.getArgument(next + (c.biasElement ? 2 : 1));
+    flags = func.getArguments().back();
+  }
   auto dim = [&](Value v, int64_t d) -> Value {
     return b.create<memref::DimOp>(v, d);
   };
@@ -684,8 +843,12 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
     b.setInsertionPointToStart(issuer.thenBlock());
     forEachTile([&](Value first) { produce(first); });
   }
-  if (c.swapAB && c.splitK > 1)
+  // The producers take part in the consumers' two cluster barriers (ring
+  // free, partial sums sent).
+  if (c.swapAB && c.splitK > 1) {
     clusterSync();
+    clusterSync();
+  }
   b.setInsertionPointToStart(roles.elseBlock());
   kit::setRegisters(k, registers.consumer, /*increase=*/true);
   Value consumer = b.create<arith::SubIOp>(warpGroup, k.idx(1));
@@ -696,6 +859,8 @@ gpu::GPUFuncOp WgmmaBuilder::build(StringRef name) {
     SmallVector<Value> acc = consume(first, consumer);
     if (c.swapAB)
       swapEpilogue(acc, consumer);
+    else if (c.streamK)
+      streamKEpilogue(acc, consumer);
     else
       epilogue(acc, consumer);
   });

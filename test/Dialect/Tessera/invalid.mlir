@@ -742,6 +742,22 @@ func.func @schedule_swap_mma_sync(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>)
 
 // -----
 
+func.func @schedule_stream_k_mma_sync(%a: tensor<?x64xbf16>, %b: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'stream_k' needs mma = "wgmma"}}
+  %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 2, warps = 4, stream_k = true>]} : tensor<?x64xbf16>, tensor<64x32xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @schedule_stream_k_swap(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'stream_k' and 'swap_ab' exclude each other (a swap_ab schedule splits K with 'split_k')}}
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 2, warps = 8, mma = "wgmma", swap_ab = true, stream_k = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
 func.func @schedule_swap_block_n(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
   // expected-error @+1 {{'block_n' of a swap_ab schedule must be a multiple of 64 x 1 consumer warpgroups up to 256, got 32}}
   %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 32, block_k = 64, stages = 2, warps = 8, mma = "wgmma", swap_ab = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>

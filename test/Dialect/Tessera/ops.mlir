@@ -12,6 +12,13 @@ func.func @matmul_plain(%a: tensor<128x64xf32>, %b: tensor<64x32xf32>) -> tensor
   return %0 : tensor<128x32xf32>
 }
 
+// CHECK-LABEL: func @matmul_stream_k_schedule
+// CHECK: schedules = [#tessera.schedule<block_m = 128, block_n = 64, block_k = 64, stages = 8, warps = 12, mma = "wgmma", stream_k = true>]
+func.func @matmul_stream_k_schedule(%a: tensor<?x64xbf16>, %b: tensor<32x64xbf16>) -> tensor<?x32xf32> {
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 128, block_n = 64, block_k = 64, stages = 8, warps = 12, mma = "wgmma", stream_k = true>]} : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
 // fp8 with per-tensor scales (0-D f32 tensors) and a bias.
 // CHECK-LABEL: func @matmul_fp8_scales
 // CHECK: tessera.matmul %{{.*}}, %{{.*}}, %{{.*}} scales(%{{.*}}, %{{.*}}) {transpose_b} : tensor<?x64xf8E4M3FN>, tensor<32x64xf8E5M2>, tensor<32xbf16> -> tensor<?x32xbf16>

@@ -1,8 +1,8 @@
 // RUN: tessera-opt %s --tessera-gpu-select-schedule=target=sm_90a --tessera-gpu-build-kernels=target=sm_90a | FileCheck %s
 
-// fp8 with per-tensor scales, a bias and an epilogue; dynamic M: a swapped
-// decode class, then 128 x 64 and 128 x 128 tiles (fp8 keeps a second set of
-// accumulators, so no 256-row tiles).
+// fp8 with per-tensor scales, a bias and an epilogue; dynamic M: the token
+// classes, swapped up to 192 tokens, then 128 x 64 and 128 x 128 tiles (fp8
+// keeps a second set of accumulators, so no 256-row tiles).
 // CHECK-LABEL: func.func @prefill
 // CHECK: kernel = @[[DECODE:tessera_matmul_[0-9]+]]
 // CHECK-SAME: kernel = @[[MID:tessera_matmul_[0-9]+]]
@@ -16,12 +16,13 @@ func.func @prefill(%x: tensor<?x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E4M3FN>, 
   return %0 : tensor<?x4096xbf16>
 }
 
-// Mixed fp8 types, swapped: B's e5m2 rows are wgmma's A side.
+// Mixed fp8 types, swapped (K pinned split over a cluster of 2): B's e5m2
+// rows are wgmma's A side.
 // CHECK-LABEL: func.func @decode
 // CHECK: kernel = @[[MIXED:tessera_matmul_[0-9]+]]
 // CHECK-SAME: box = [128, 16], swizzle = 128>, #tessera.kernel_param<kind = "tmap", value = 1, box = [128, 64], swizzle = 128>
 func.func @decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) -> tensor<16x4096xf32> {
-  %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf8E4M3FN>, tensor<4096x4096xf8E5M2> -> tensor<16x4096xf32>
+  %0 = tessera.matmul %x, %w {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 128, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]} : tensor<16x4096xf8E4M3FN>, tensor<4096x4096xf8E5M2> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>
 }
 

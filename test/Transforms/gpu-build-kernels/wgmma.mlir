@@ -29,24 +29,36 @@ func.func @transposed(%a: tensor<2x256x384xf16>, %b: tensor<2x512x256xf16>, %bia
   return %0 : tensor<2x384x512xf32>
 }
 
-// Decode with W stored [N, K]: A and B swapped, K split over a cluster of 2.
+// Decode with W stored [N, K]: A and B swapped; a pinned split of K over a
+// cluster of 2.
 // CHECK-LABEL: func.func @decode
 // CHECK: kernel = @[[SWAP:tessera_matmul_[0-9]+]], grid = ["2", "cdiv(v3.0,16)*cdiv(v3.1,64)", "1"], block = [256, 1, 1], cluster = [2, 1, 1]
 // CHECK-SAME: box = [64, 16]
 // CHECK-SAME: box = [64, 64]
 func.func @decode(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>, %bias: tensor<4096xbf16>) -> tensor<16x4096xbf16> {
-  %0 = tessera.matmul %x, %w, %bias {transpose_b, epilogue = #tessera.epilogue<silu>} : tensor<16x4096xbf16>, tensor<4096x4096xbf16>, tensor<4096xbf16> -> tensor<16x4096xbf16>
+  %0 = tessera.matmul %x, %w, %bias {transpose_b, epilogue = #tessera.epilogue<silu>, schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]} : tensor<16x4096xbf16>, tensor<4096x4096xbf16>, tensor<4096xbf16> -> tensor<16x4096xbf16>
   return %0 : tensor<16x4096xbf16>
 }
 
-// A pinned swapped schedule with two consumers (384 threads, two blocks per
-// SM): the block starts with 80 registers per thread, and setmaxnreg moves
-// only those: the producer gives 24 each, the consumers take 8 each (88).
+// A pinned swapped schedule with two consumers (384 threads): one block per
+// SM (two run only with one consumer and at most 64 tokens), so the
+// registers split as in the persistent kernel: 56 for the producer, 224 for
+// each consumer.
 // CHECK-LABEL: func.func @decode_two_consumers
 // CHECK: kernel = @[[TWO:tessera_matmul_[0-9]+]]
 func.func @decode_two_consumers(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b, schedules = [#tessera.schedule<block_m = 16, block_n = 128, block_k = 64, stages = 8, warps = 12, mma = "wgmma", swap_ab = true>]} : tensor<16x4096xbf16>, tensor<4096x4096xbf16> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>
+}
+
+// Stream-K (pinned): one block per SM; a partial-sum slot of 128 x 64 f32
+// per block, not zeroed, and a zeroed flag per block.
+// CHECK-LABEL: func.func @stream_k
+// CHECK: tessera.launch_plans = [#tessera.launch_plan<temporaries = [#tessera.temporary<element = f32, dims = ["1081344"]>, #tessera.temporary<element = i32, dims = ["132"], zero = true>]
+// CHECK-SAME: kernel = @[[STREAMK:tessera_matmul_[0-9]+]], grid = ["132", "1", "1"], block = [384, 1, 1]
+func.func @stream_k(%x: tensor<?x1024xbf16>, %w: tensor<1000x1024xbf16>) -> tensor<?x1000xbf16> {
+  %0 = tessera.matmul %x, %w {transpose_b, schedules = [#tessera.schedule<block_m = 128, block_n = 64, block_k = 64, stages = 8, warps = 12, swizzle = 8, mma = "wgmma", stream_k = true>]} : tensor<?x1024xbf16>, tensor<1000x1024xbf16> -> tensor<?x1000xbf16>
+  return %0 : tensor<?x1000xbf16>
 }
 
 // CHECK: gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
@@ -136,7 +148,21 @@ func.func @decode_two_consumers(%x: tensor<16x4096xbf16>, %w: tensor<4096x4096xb
 // CHECK: memref.store
 
 // CHECK: gpu.func @[[TWO]](
-// CHECK-SAME: nvvm.minctasm = 2 : i32
+// CHECK-SAME: nvvm.minctasm = 1 : i32
 // CHECK: nvvm.setmaxregister decrease 56
-// CHECK: nvvm.setmaxregister increase 88
+// CHECK: nvvm.setmaxregister increase 224
 // CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 16, k = 16>
+
+// The stream-K kernel takes the workspace and the flags after C. A block
+// whose share starts inside a tile stores its partial sums, waits for its
+// consumers (named barrier 1) and thread 0 releases its flag; the block
+// that computed the tile's first K steps acquires each later block's flag
+// (of those whose share is not empty) before it adds that block's partial
+// sums.
+// CHECK: gpu.func @[[STREAMK]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?x?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>) kernel
+// CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<?xf32>
+// CHECK: nvvm.barrier id = %{{.*}} number_of_threads = %c256_i32
+// CHECK: llvm.store %{{.*}}, %{{.*}} atomic syncscope("device") release {alignment = 4 : i64} : i32, !llvm.ptr
+// CHECK: scf.while
+// CHECK: llvm.load %{{.*}} atomic syncscope("device") acquire {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: memref.load %{{.*}}[%{{.*}}] : memref<?xf32>

@@ -65,6 +65,16 @@ func.func @fp8_accumulators(%a: tensor<64x64xf8E4M3FN>, %b: tensor<64x64xf8E4M3F
 
 // -----
 
+// An f32 output of swap_ab promotes its accumulators as fp8 does: 256
+// tokens by 64 rows of B are too many for one consumer.
+func.func @f32_swap_accumulators(%a: tensor<256x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<256x64xf32> {
+  // expected-error @below {{f32 swap_ab accumulators are promoted into a second set, so a consumer warpgroup computes at most 64 x 128 of the tile, not 16384}}
+  %0 = tessera.matmul %a, %b {transpose_b, schedules = [#tessera.schedule<block_m = 256, block_n = 64, block_k = 64, stages = 3, warps = 8, mma = "wgmma", swap_ab = true>]} : tensor<256x64xbf16>, tensor<64x64xbf16> -> tensor<256x64xf32>
+  return %0 : tensor<256x64xf32>
+}
+
+// -----
+
 func.func @too_much_shared_memory(%a: tensor<64x64xbf16>, %b: tensor<64x64xbf16>) -> tensor<64x64xf32> {
   // expected-error @below {{its pipeline needs about 442368 bytes of shared memory}}
   %0 = tessera.matmul %a, %b {schedules = [#tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 8, warps = 12>]} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>

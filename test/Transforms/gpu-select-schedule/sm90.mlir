@@ -11,26 +11,64 @@ func.func @square(%a: tensor<4096x4096xbf16>, %b: tensor<4096x4096xbf16>) -> ten
   return %0 : tensor<4096x4096xbf16>
 }
 
-// Decode (M = 16, W stored [N, K]): wgmma with A and B swapped, 64 rows of
-// W by the 16 tokens per block; 64 tiles fill at most half the 132 SMs, so
-// K splits over clusters of 2 blocks.
+// W stored [N, K]: the cost model's choice. Decode (M = 16): A and B
+// swapped, 64 rows of W by the 16 tokens per block; 64 blocks of two per SM
+// draw enough of the DRAM bandwidth without splitting K.
 // CHECK-LABEL: func.func @decode
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 8, warps = 8, mma = "wgmma", swap_ab = true>]
 func.func @decode(%x: tensor<16x4096xf16>, %w: tensor<4096x4096xf16>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf16>, tensor<4096x4096xf16> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>
 }
 
-// Dynamic M (tokens): one schedule per M class, picked at launch: swapped
-// wgmma for decode (up to 64 tokens; 224 tiles of W: no split), wgmma above
-// (M <= 256: 112 tiles of 256 x 128 fill 85% of the SMs).
+// Mid M: 333 tokens by 4096 rows of W take swapped 168 x 64 tiles (two token
+// tiles by 64 row tiles: 128 blocks, 1% padding); 77 tokens by 14336 rows
+// 128 x 128 tiles (112, one wave); 768 tokens by 1024 rows swapped
+// 96 x 64 tiles (8 x 16 blocks).
+// CHECK-LABEL: func.func @mid_tokens
+// CHECK: schedules = [#tessera.schedule<block_m = 168, block_n = 64, block_k = 64, stages = 7, warps = 8, mma = "wgmma", swap_ab = true>]
+// CHECK: schedules = [#tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 6, warps = 12, swizzle = 8, mma = "wgmma">]
+// CHECK: schedules = [#tessera.schedule<block_m = 96, block_n = 64, block_k = 64, stages = 8, warps = 8, mma = "wgmma", swap_ab = true>]
+func.func @mid_tokens(%x: tensor<333x4096xbf16>, %w: tensor<4096x4096xbf16>, %y: tensor<77x4096xbf16>, %u: tensor<14336x4096xbf16>, %z: tensor<768x4096xbf16>, %v: tensor<1024x4096xbf16>) -> (tensor<333x4096xbf16>, tensor<77x14336xbf16>, tensor<768x1024xbf16>) {
+  %0 = tessera.matmul %x, %w {transpose_b} : tensor<333x4096xbf16>, tensor<4096x4096xbf16> -> tensor<333x4096xbf16>
+  %1 = tessera.matmul %y, %u {transpose_b} : tensor<77x4096xbf16>, tensor<14336x4096xbf16> -> tensor<77x14336xbf16>
+  %2 = tessera.matmul %z, %v {transpose_b} : tensor<768x4096xbf16>, tensor<1024x4096xbf16> -> tensor<768x1024xbf16>
+  return %0, %1, %2 : tensor<333x4096xbf16>, tensor<77x14336xbf16>, tensor<768x1024xbf16>
+}
+
+// Dynamic M (tokens) with W stored [N, K]: one schedule per token class,
+// picked at launch by `M <= max_m`: the model's least worst ratio to each
+// exact M's best over the class.
 // CHECK-LABEL: func.func @tokens
 // CHECK: tessera.matmul
-// CHECK-SAME: schedules = [#tessera.schedule<block_m = 64, block_n = 64, block_k = 64, stages = 7, warps = 8, max_m = 64, mma = "wgmma", swap_ab = true>, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, max_m = 256, mma = "wgmma">, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
+// CHECK-SAME: schedules = [#tessera.schedule<block_m = 8, block_n = 64, block_k = 64, stages = 8, warps = 8, max_m = 8, mma = "wgmma", swap_ab = true>,
+// CHECK-SAME: #tessera.schedule<block_m = 16, block_n = 64, block_k = 64, stages = 8, warps = 8, max_m = 16, mma = "wgmma", swap_ab = true>,
+// CHECK-SAME: #tessera.schedule<block_m = 24, block_n = 64, block_k = 64, stages = 8, warps = 8, max_m = 24, mma = "wgmma", swap_ab = true>,
+// CHECK-SAME: #tessera.schedule<block_m = 32, block_n = 64, block_k = 64, stages = 8, warps = 8, max_m = 32, mma = "wgmma", swap_ab = true>,
+// CHECK-SAME: #tessera.schedule<block_m = 48, block_n = 64, block_k = 64, stages = 8, warps = 8, max_m = 48, mma = "wgmma", swap_ab = true>,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 6, warps = 12, swizzle = 8, max_m = 64, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 6, warps = 12, swizzle = 8, max_m = 96, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 6, warps = 12, swizzle = 8, max_m = 128, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 192, block_n = 128, block_k = 64, stages = 5, warps = 12, max_m = 192, mma = "wgmma", swap_ab = true>,
+// CHECK-SAME: #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, max_m = 256, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 6, warps = 12, swizzle = 8, max_m = 384, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 4, warps = 12, swizzle = 8, max_m = 512, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 128, block_k = 64, stages = 6, warps = 12, swizzle = 8, max_m = 1024, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 4, warps = 12, swizzle = 8, max_m = 2048, mma = "wgmma">,
+// CHECK-SAME: #tessera.schedule<block_m = 128, block_n = 256, block_k = 64, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
 func.func @tokens(%x: tensor<?x4096xbf16>, %w: tensor<14336x4096xbf16>) -> tensor<?x14336xbf16> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<?x4096xbf16>, tensor<14336x4096xbf16> -> tensor<?x14336xbf16>
   return %0 : tensor<?x14336xbf16>
+}
+
+// Dynamic M with W stored [K, N]: no cost model; the decode class takes
+// mma.sync (32 x 32 x 128 tiles), M <= 256 and larger M wgmma.
+// CHECK-LABEL: func.func @tokens_kn
+// CHECK: schedules = [#tessera.schedule<block_m = 32, block_n = 32, block_k = 128, stages = 6, warps = 4, max_m = 64>, #tessera.schedule<block_m = 128, block_n = 64, block_k = 64, stages = 8, warps = 12, swizzle = 8, max_m = 256, mma = "wgmma">, #tessera.schedule<block_m = 256, block_n = 128, block_k = 64, stages = 4, warps = 12, swizzle = 8, mma = "wgmma">]
+func.func @tokens_kn(%x: tensor<?x4096xbf16>, %w: tensor<4096x4096xbf16>) -> tensor<?x4096xbf16> {
+  %0 = tessera.matmul %x, %w : tensor<?x4096xbf16>, tensor<4096x4096xbf16> -> tensor<?x4096xbf16>
+  return %0 : tensor<?x4096xbf16>
 }
 
 // B's rows (17 elements) are no 16-byte multiple, so TMA cannot load it:
@@ -72,9 +110,9 @@ func.func @fp8_square(%a: tensor<4096x4096xf8E4M3FN>, %b: tensor<4096x4096xf8E4M
   return %0 : tensor<4096x4096xbf16>
 }
 
-// fp8 decode: swapped, 128-element K steps, split over a cluster of 2.
+// fp8 decode: swapped, 128-element K steps, no split (as bf16).
 // CHECK-LABEL: func.func @fp8_decode
-// CHECK: schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 128, stages = 8, warps = 8, split_k = 2, mma = "wgmma", swap_ab = true>]
+// CHECK: schedules = [#tessera.schedule<block_m = 16, block_n = 64, block_k = 128, stages = 8, warps = 8, mma = "wgmma", swap_ab = true>]
 func.func @fp8_decode(%x: tensor<16x4096xf8E4M3FN>, %w: tensor<4096x4096xf8E5M2>) -> tensor<16x4096xf32> {
   %0 = tessera.matmul %x, %w {transpose_b} : tensor<16x4096xf8E4M3FN>, tensor<4096x4096xf8E5M2> -> tensor<16x4096xf32>
   return %0 : tensor<16x4096xf32>

@@ -62,7 +62,7 @@
 // PLAN-NEXT: launch tessera_attention_3 grid min(cdiv(1,64)*4*8*max(min(div(132,cdiv(1,64)*4*8),cdiv(cdiv(s0,128),2)),1),132) 1 1
 // PLAN-NEXT: launch tessera_attention_3_merge
 // PLAN-NEXT: launch tessera_merge_attention_0 grid 8 1 1 block 128 1 1 smem 0 params memref:t0 memref:t1 memref:t4 memref:t5 memref:result0 memref:result1
-// PLAN-NEXT: launch tessera_matmul_0 grid 2 16 1
+// PLAN-NEXT: launch tessera_matmul_0 grid 1 16 1
 
 func.func @attend(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>) -> (tensor<?x8x?x128xbf16>, tensor<?x8x?xf32>) {
   %o, %lse = tessera.attention %q, %k, %v {causal} : tensor<?x8x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<?x2x?x128xbf16> -> tensor<?x8x?x128xbf16>, tensor<?x8x?xf32>

@@ -19,8 +19,8 @@
 // REF: = matmul %0 %1 0 1 1 none
 
 // PTX: .visible .entry tessera_matmul_0(
-// PTX: wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3
-// PTX: .visible .entry tessera_matmul_2(
+// PTX: wgmma.mma_async.sync.aligned.m64n8k32.f32.e4m3.e4m3
+// PTX: .visible .entry tessera_matmul_8(
 // PTX: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
 // PTX: cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 
@@ -36,12 +36,15 @@
 // LIST-NEXT: arg arg1 f8e5m2 512x4096
 // LIST-NEXT: result result0 f32 256x512
 
-// Three M classes (the first a swapped kernel in clusters of 4 blocks);
-// every launch takes A's and B's tensor maps (boxes 128 fp8 wide), A, B,
-// both scales, the bias and the result.
-// PLAN: launch tessera_matmul_0 grid 4 {{.*}} params tmap:arg0:128x64:128 tmap:arg1:128x64:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
-// PLAN-NEXT: launch tessera_matmul_1 {{.*}} params tmap:arg0:128x128:128 tmap:arg1:128x64:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
-// PLAN-NEXT: launch tessera_matmul_2 {{.*}} params tmap:arg0:128x128:128 tmap:arg1:128x128:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
+// The token classes (swapped kernels of 8 to 64 tokens up to M = 512, then
+// 128 x 64 and 128 x 128 tiles); classes with the same schedule share a
+// kernel. Every launch takes A's and B's tensor maps (boxes 128 fp8 wide),
+// A, B, both scales, the bias and the result.
+// PLAN: launch tessera_matmul_0 grid 1 cdiv(s0,8)*cdiv(1024,64) 1 {{.*}} params tmap:arg0:128x8:128 tmap:arg1:128x64:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
+// PLAN-NEXT: launch tessera_matmul_0 grid 1 cdiv(s0,8)*cdiv(1024,64) 1
+// PLAN: launch tessera_matmul_7 {{.*}} params tmap:arg0:128x128:128 tmap:arg1:128x64:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
+// PLAN-NEXT: launch tessera_matmul_8 {{.*}} params tmap:arg0:128x128:128 tmap:arg1:128x128:128 memref:arg0 memref:arg1 memref:arg2 memref:arg3 memref:arg4 memref:result0
+// PLAN-NEXT: launch tessera_matmul_8 {{.*}} params tmap:arg0:128x128:128 tmap:arg1:128x128:128
 
 // SM80: error: 'tessera.matmul' op has 'f8E4M3FN' operands 'a' and 'b': sm_80 tensor-core GEMMs take bf16 or f16 (fp8 tensor cores need sm_90a)
 
