@@ -62,7 +62,8 @@ int64_t chooseSplitK(const GpuTarget &target, const GemmShape &shape,
   // clearing and the extra epilogue launch cost more than a half-full
   // machine loses (measured on the H100, M = 16, N = K = 4096: 64 blocks
   // unsplit ran at 0.94x cuBLAS, split in two at 0.57x).
-  if (grid * 4 >= target.numSMs)
+  // An empty grid (N or the batch 0) has nothing to split.
+  if (grid == 0 || grid * 4 >= target.numSMs)
     return 1;
   int64_t split = target.numSMs / grid;
   // At least 4 block_k steps per split, so the pipeline still fills.
