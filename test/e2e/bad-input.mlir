@@ -21,7 +21,15 @@
 // RUN: not tessera-run %t.tsm -f mm --shape arg0=7x3x1 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not tessera-run %t.tsm -f mm --shape arg0=7x10 --shape arg1=11x3 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // RUN: not tessera-run %t.tsm -f mm --input arg0=%t.missing.npy 2>&1 | FileCheck %s --check-prefix=NONPY
+// A .npy whose element width (2^24) times its count (2^40) wraps to 0 bytes.
+// RUN: printf "\223NUMPY\001\000M\000{'descr': '<f16777216', 'fortran_order': False, 'shape': (1099511627776,), }\n" > %t.wrap.npy
+// RUN: not tessera-run %t.tsm -f mm --input arg0=%t.wrap.npy 2>&1 | FileCheck %s --check-prefix=NPYWRAP
 // RUN: not tessera-run %t.tsm --bogus 2>&1 | FileCheck %s --check-prefix=USAGE
+// In 400 MB of address space a 10000 x 5000 f32 argument (200 MB) runs; its
+// float64 copy is made only for --check, which then runs out of memory and
+// says so (it aborted with std::bad_alloc, the copy made even without it).
+// RUN: prlimit --as=400000000 tessera-run %t.tsm -f mm --shape arg0=10000x5000 --shape arg1=5000x3 | FileCheck %s --check-prefix=NOCOPY
+// RUN: not prlimit --as=400000000 tessera-run %t.tsm -f mm --shape arg0=10000x5000 --shape arg1=5000x3 --check 2>&1 | FileCheck %s --check-prefix=CHECKOOM
 // RUN: not tessera-run %t.tsm -f mm --shape nope=3x3 2>&1 | FileCheck %s --check-prefix=SHAPENAME
 // RUN: not tessera-run %t.tsm -f mm --size sX=3 2>&1 | FileCheck %s --check-prefix=SIZENAME
 // RUN: not tessera-run %t.tsm -f mm --size=s9=3 2>&1 | FileCheck %s --check-prefix=SIZEUNUSED
@@ -37,7 +45,10 @@
 // RANK: tessera-run: error: --shape arg0: rank 3, the argument has rank 2
 // DYNAMIC: tessera-run: error: invoking 'mm': {{.*}}argument 1 ('arg1'): dimension 0 is 11, but symbol s1 is 10 {{.*}}[INVALID_ARGUMENT]
 // NONPY: tessera-run: error: cannot open
+// NPYWRAP: tessera-run: error: '{{.*}}.wrap.npy' has unsupported dtype '<f16777216'
 // USAGE: tessera-run: error: unknown argument '--bogus'
+// NOCOPY: ran mm
+// CHECKOOM: tessera-run: error: out of memory: an input, --shape or --size is too large for this machine
 // SHAPENAME: tessera-run: error: --shape names no argument: 'nope'
 // SIZENAME: tessera-run: error: --size expects sN=VALUE, got 'sX=3'
 // SIZEUNUSED: tessera-run: error: --size s9: no argument of 'mm' has that size symbol

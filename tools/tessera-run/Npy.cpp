@@ -119,8 +119,13 @@ std::string tessera::npy::readNpy(const std::string &path, Array &out) {
       return "'" + path + "' is too large";
     count *= d;
   }
+  // The widths of the dtypes read below (a larger one could make count x
+  // width wrap); the bytes compared by division, which cannot.
+  if (width != 1 && width != 2 && width != 4 && width != 8)
+    return "'" + path + "' has unsupported dtype '" + descr + "'";
   size_t dataStart = headerStart + headerLen;
-  if (width <= 0 || bytes.size() - dataStart < size_t(count) * width)
+  if (static_cast<uint64_t>(count) >
+      (bytes.size() - dataStart) / static_cast<size_t>(width))
     return "'" + path + "' holds fewer bytes than its shape needs";
   out.values.resize(count);
   const char *p = bytes.data() + dataStart;

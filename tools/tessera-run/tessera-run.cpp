@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <new>
 #include <random>
 #include <type_traits>
 
@@ -248,7 +249,8 @@ bool parseDims(const std::string &text, std::vector<int64_t> &dims) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+/// The tool; main reports what it leaves uncaught.
+static int runTool(int argc, char **argv) {
   const char *usage =
       "usage: tessera-run MODEL.tsm [options]\n"
       "Run, check and benchmark a Tessera artifact without the compiler.\n"
@@ -492,15 +494,19 @@ int main(int argc, char **argv) {
     int64_t n = tessera_tensor_element_count(args[i]);
     std::mt19937_64 gen(seed * 1000003ull + i);
     std::uniform_real_distribution<double> dist(-1.0, 1.0);
-    refArgs[i].shape = dims;
-    refArgs[i].data.resize(n);
+    // --check only: the reference's float64 copy (sized by the input).
+    if (check) {
+      refArgs[i].shape = dims;
+      refArgs[i].data.resize(n);
+    }
     for (int64_t e = 0; e < n; ++e) {
       double v = fromFile[i]             ? npyArgs[i].values[e]
                  : isInteger(info.dtype) ? std::floor(dist(gen) * 8)
                                          : dist(gen);
       store(info.dtype, data, e, v);
       // The reference sees the values as the kernel sees them.
-      refArgs[i].data[e] = load(info.dtype, data, e);
+      if (check)
+        refArgs[i].data[e] = load(info.dtype, data, e);
     }
   }
 
@@ -679,4 +685,17 @@ int main(int argc, char **argv) {
     std::printf("\n");
   }
   return exitCode;
+}
+
+int main(int argc, char **argv) {
+  // What input sizes (files, shapes, sizes) make too large for this machine,
+  // such as the reference's float64 tensors under --check, is an error, not
+  // an abort.
+  try {
+    return runTool(argc, argv);
+  } catch (const std::bad_alloc &) {
+    return fail("out of memory: an input, --shape or --size is too large for "
+                "this machine (the float64 reference of --check needs 8 bytes "
+                "per element of every tensor)");
+  }
 }
