@@ -874,6 +874,31 @@ end
   expectTensor(r[1], {3, 3}, {2, 3, 0, 0, 0, 0, 6, 0, -5});
 }
 
+TEST(InterpreterTest, SparseProductsCheckRanks) {
+  // A rank-1 B was read past its shape (the FLOP count before any check).
+  const char *text = R"(tessera-reference 1
+function sparse 2
+%0 = arg 0
+%1 = arg 1
+%2 = spmm %0 %1
+return %2
+end
+function product 2
+%0 = arg 0
+%1 = arg 1
+%2 = spgemm %0 %1
+return %2
+end
+)";
+  Tensor a{{2, 2}, {1, 0, 0, 2}};
+  Tensor vector{{2}, {1, 1}};
+  EXPECT_NE(runError(text, "sparse", {a, vector}).find("b has rank 1, expected 2"),
+            std::string::npos);
+  EXPECT_NE(runError(text, "product", {a, vector}).find("b has rank 1, expected 2"),
+            std::string::npos);
+  EXPECT_NE(runError(text, "sparse", {vector, a}).find("a: "), std::string::npos);
+}
+
 //===----------------------------------------------------------------------===//
 // Program structure
 //===----------------------------------------------------------------------===//

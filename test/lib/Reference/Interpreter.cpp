@@ -1869,6 +1869,9 @@ std::string Evaluator::runOp(const Op &op, const std::vector<Tensor> &args) {
     if (a.shape.size() == 2 && b.shape.size() == 2 &&
         !(msg = checkResultShape({a.shape[0], b.shape[1]})).empty())
       return msg;
+    if (b.shape.size() != 2)
+      return kernelError(op.name + ": b has rank " +
+                         std::to_string(b.shape.size()) + ", expected 2");
     std::string err;
     std::optional<Csr> csrA = denseToCsr(a, &err);
     if (!csrA)
