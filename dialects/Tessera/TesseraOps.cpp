@@ -97,13 +97,13 @@ static LogicalResult checkDim(Operation *op, StringRef what, StringRef name,
 // ScheduleAttr
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     int64_t blockM, int64_t blockN, int64_t blockK,
-                     int64_t stages, int64_t warps, int64_t clusterM,
-                     int64_t clusterN, int64_t swizzle, int64_t splitK,
-                     int64_t maxM, StringRef mma, bool swapAB,
-                     bool streamK) {
+LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   int64_t blockM, int64_t blockN,
+                                   int64_t blockK, int64_t stages,
+                                   int64_t warps, int64_t clusterM,
+                                   int64_t clusterN, int64_t swizzle,
+                                   int64_t splitK, int64_t maxM, StringRef mma,
+                                   bool swapAB, bool streamK) {
   // Tensor-core fragments are 16 x 8 x 16 at the smallest.
   auto multiple = [&](StringRef name, int64_t value,
                       int64_t of) -> LogicalResult {

@@ -1080,9 +1080,9 @@ tessera_status_t tessera::runtime::invokeGpu(
   // The buffers of the chosen variant (those of the others stay null).
   for (size_t b = 0; b < fn.buffers.size(); ++b)
     if (variant->usesBuffer[b])
-      if (tessera_status_t s = scratch.allocate(
-              extents.buffers[b].bytes, bufferPointers[b],
-              prefix + "buffer '" + fn.buffers[b].name + "'"))
+      if (tessera_status_t s =
+              scratch.allocate(extents.buffers[b].bytes, bufferPointers[b],
+                               prefix + "buffer '" + fn.buffers[b].name + "'"))
         return fail(s);
 
   // The memory of a value: a view's is its storage's, with its own sizes.

@@ -892,11 +892,14 @@ end
 )";
   Tensor a{{2, 2}, {1, 0, 0, 2}};
   Tensor vector{{2}, {1, 1}};
-  EXPECT_NE(runError(text, "sparse", {a, vector}).find("b has rank 1, expected 2"),
+  EXPECT_NE(
+      runError(text, "sparse", {a, vector}).find("b has rank 1, expected 2"),
+      std::string::npos);
+  EXPECT_NE(
+      runError(text, "product", {a, vector}).find("b has rank 1, expected 2"),
+      std::string::npos);
+  EXPECT_NE(runError(text, "sparse", {vector, a}).find("a: "),
             std::string::npos);
-  EXPECT_NE(runError(text, "product", {a, vector}).find("b has rank 1, expected 2"),
-            std::string::npos);
-  EXPECT_NE(runError(text, "sparse", {vector, a}).find("a: "), std::string::npos);
 }
 
 //===----------------------------------------------------------------------===//

@@ -67,9 +67,10 @@ ScheduleAttr withoutClass(ScheduleAttr s) {
 
 /// The plan of one schedule of `op`: its kernels are built into `state`,
 /// unless `built` names those of an equal schedule of another class.
-FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
-                                   bool conditional, KernelBuildState &state,
-                                   llvm::DenseMap<Attribute, std::string> &built) {
+FailureOr<Attribute>
+buildSchedule(MatmulOp op, ScheduleAttr s, bool conditional,
+              KernelBuildState &state,
+              llvm::DenseMap<Attribute, std::string> &built) {
   MLIRContext *ctx = op.getContext();
   FailureOr<KernelConfig> config = getKernelConfig(op, s, state.target);
   if (failed(config))
@@ -91,9 +92,9 @@ FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
   auto [known, fresh] = built.try_emplace(withoutClass(s));
   if (fresh) {
     known->second = state.uniqueName("tessera_matmul");
-    state.symbols.insert(c.wgmma ? buildWgmmaKernel(state.b, c, known->second)
-                                 : buildMmaSyncKernel(state.b, c,
-                                                      known->second));
+    state.symbols.insert(c.wgmma
+                             ? buildWgmmaKernel(state.b, c, known->second)
+                             : buildMmaSyncKernel(state.b, c, known->second));
   }
   std::string name = known->second;
   kit::KernelSignature main(ctx, name);
@@ -126,16 +127,15 @@ FailureOr<Attribute> buildSchedule(MatmulOp op, ScheduleAttr s,
       main.memref(bias);
     main.memref(result);
     if (!c.streamK)
-      return Attribute(
-          kit::makeLaunchPlan(ctx, condition, {}, {main.get()}));
+      return Attribute(kit::makeLaunchPlan(ctx, condition, {}, {main.get()}));
     // stream_k: a partial-sum slot and a flag (zeroed) per block.
     main.memref(workspace).memref(workspace + 1);
     std::string blocks = std::to_string(c.maxBlocks);
     Attribute partialSums = kit::makeTemporary(
         ctx, Float32Type::get(ctx),
         {std::to_string(c.maxBlocks * c.blockM * c.blockN)}, /*zero=*/false);
-    Attribute flags = kit::makeTemporary(
-        ctx, IntegerType::get(ctx, 32), {blocks}, /*zero=*/true);
+    Attribute flags = kit::makeTemporary(ctx, IntegerType::get(ctx, 32),
+                                         {blocks}, /*zero=*/true);
     return Attribute(kit::makeLaunchPlan(ctx, condition, {partialSums, flags},
                                          {main.get()}));
   }

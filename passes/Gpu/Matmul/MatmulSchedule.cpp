@@ -129,15 +129,15 @@ int64_t swapBlocksPerSM(int64_t tokens, int64_t warps) {
 /// The deepest ring (at most 8 stages, fp8 4 without swap_ab) with which
 /// `blocksPerSM` blocks of the schedule fit in shared memory, or 0.
 int64_t chooseStages(const GpuTarget &target, const GemmShape &shape,
-                     int64_t blockM, int64_t blockN, int64_t warps,
-                     bool swapAB, int64_t splitK, int64_t blocksPerSM) {
+                     int64_t blockM, int64_t blockN, int64_t warps, bool swapAB,
+                     int64_t splitK, int64_t blocksPerSM) {
   int64_t blockK = 128 / shape.elementBytes;
   int64_t stages = shape.elementBytes == 1 && !swapAB ? 4 : 8;
   for (; stages >= 2; --stages)
-    if (blocksPerSM * getWgmmaSharedMemoryBytes(
-                          blockM, blockN, blockK, stages, warps,
-                          shape.elementBytes, shape.outputBytes, swapAB,
-                          splitK) <=
+    if (blocksPerSM * getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages,
+                                                warps, shape.elementBytes,
+                                                shape.outputBytes, swapAB,
+                                                splitK) <=
         target.sharedMemoryBytes)
       return stages;
   return 0;
@@ -211,8 +211,7 @@ double estimateSeconds(const GpuTarget &target, const GemmShape &shape,
   double compute = perSM * stepFlops / rate;
   double smReads = perSM * stepBytes / target.smL2BytesPerSecond;
   double l2Reads = steps * stepBytes / target.l2BytesPerSecond;
-  double active =
-      static_cast<double>(std::min(tiles * split, target.numSMs));
+  double active = static_cast<double>(std::min(tiles * split, target.numSMs));
   int64_t tileRows = llvm::divideCeil(m, s.getBlockM());
   double dramBytes =
       static_cast<double>(shape.batch) *
@@ -500,25 +499,22 @@ LogicalResult gpu_matmul::selectMatmulSchedules(MatmulOp op,
                                                       : Family::Wgmma;
   // B stored [N, K] with N, K and the batch known: the cost model's
   // choice among every wgmma schedule.
-  bool modelled = family == Family::WgmmaSwap &&
-                  !ShapedType::isDynamic(shape.n) &&
-                  !ShapedType::isDynamic(shape.k) &&
-                  !ShapedType::isDynamic(shape.batch);
+  bool modelled =
+      family == Family::WgmmaSwap && !ShapedType::isDynamic(shape.n) &&
+      !ShapedType::isDynamic(shape.k) && !ShapedType::isDynamic(shape.batch);
   if (!ShapedType::isDynamic(shape.m)) {
     // One class: the static M itself (0 would mean unbounded).
-    ScheduleAttr s =
-        modelled ? chooseModelledSchedule(ctx, target, shape, shape.m)
-                 : chooseSchedule(ctx, target, shape, shape.m, family);
+    ScheduleAttr s = modelled
+                         ? chooseModelledSchedule(ctx, target, shape, shape.m)
+                         : chooseSchedule(ctx, target, shape, shape.m, family);
     schedules.push_back(ScheduleAttr::get(
         ctx, s.getBlockM(), s.getBlockN(), s.getBlockK(), s.getStages(),
         s.getWarps(), s.getClusterM(), s.getClusterN(), s.getSwizzle(),
-        s.getSplitK(), /*max_m=*/0, s.getMma(), s.getSwapAb(),
-        s.getStreamK()));
+        s.getSplitK(), /*max_m=*/0, s.getMma(), s.getSwapAb(), s.getStreamK()));
   } else if (modelled) {
     int64_t lowM = 0;
     for (int64_t maxM : kTokenClasses) {
-      schedules.push_back(
-          chooseClassSchedule(ctx, target, shape, lowM, maxM));
+      schedules.push_back(chooseClassSchedule(ctx, target, shape, lowM, maxM));
       lowM = maxM;
     }
   } else {

@@ -236,14 +236,13 @@ int64_t gpu_matmul::getWgmmaSharedMemoryBytes(
   int64_t ring = stages * (blockM + blockN) * blockK * elementBytes;
   int64_t barriers = 16 * stages;
   if (swapAB)
-    return std::max(ring, (splitK - 1) * blockM * blockN * 4) + barriers +
-           1024;
+    return std::max(ring, (splitK - 1) * blockM * blockN * 4) + barriers + 1024;
   int64_t epilogue = (warps - 4) * 16 * (64 * outputBytes + 16);
   return ring + barriers + epilogue + 1024;
 }
 
-bool gpu_matmul::promotesAccumulators(int64_t elementBytes,
-                                      int64_t outputBytes, bool swapAB) {
+bool gpu_matmul::promotesAccumulators(int64_t elementBytes, int64_t outputBytes,
+                                      bool swapAB) {
   return elementBytes == 1 || (swapAB && outputBytes == 4);
 }
 

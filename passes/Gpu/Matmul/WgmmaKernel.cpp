@@ -13,9 +13,9 @@
 // - Warpgroups 1..consumers each compute `consumerRows` rows of the
 //   block_m x block_n tile with wgmma.mma_async m64nNk16 (fp8: k32),
 //   reading both operands from shared memory through matrix descriptors and
-//   holding f32 accumulators in registers. One wgmma group stays in flight: a slot is
-//   released (one arrive per warp on `empty`) once the group after it has
-//   been issued.
+//   holding f32 accumulators in registers. One wgmma group stays in flight: a
+//   slot is released (one arrive per warp on `empty`) once the group after it
+//   has been issued.
 // - The epilogue applies alpha, the bias, the activation and the output cast
 //   to the accumulators. Where the whole tile is in bounds, each warp stages
 //   16 x 64 blocks in shared memory and writes them as 16-byte rows;
@@ -256,8 +256,8 @@ void WgmmaBuilder::forEachTile(function_ref<void(Value first)> body) {
     Value begin = shareStart(block);
     Value end = shareStart(k.add(block, k.idx(1)));
     Value firstTile = b.create<arith::DivUIOp>(begin, kTiles);
-    Value lastTile = b.create<arith::SelectOp>(
-        k.lt(begin, end), k.cdiv(end, kTiles), firstTile);
+    Value lastTile = b.create<arith::SelectOp>(k.lt(begin, end),
+                                               k.cdiv(end, kTiles), firstTile);
     auto loop = b.create<scf::ForOp>(firstTile, lastTile, k.idx(1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -410,8 +410,8 @@ SmallVector<Value> WgmmaBuilder::consume(Value first, Value consumer) {
   OpBuilder::InsertionGuard guard(b);
   // No K step (an empty share of K): zeros.
   b.setInsertionPointToStart(any.elseBlock());
-  b.create<scf::YieldOp>(SmallVector<Value>(
-      blocks, b.create<LLVM::ZeroOp>(accumulatorType())));
+  b.create<scf::YieldOp>(
+      SmallVector<Value>(blocks, b.create<LLVM::ZeroOp>(accumulatorType())));
   // The first step starts from zero (scale-d = 0) rather than from zeroed
   // registers: nothing but wgmma may write the accumulators between a
   // group's issue and its wait, or ptxas serializes the wgmma (C7515) or
@@ -623,8 +623,8 @@ void WgmmaBuilder::swapEpilogue(ArrayRef<Value> acc, Value consumer) {
 
 Value WgmmaBuilder::flagAt(Value r) {
   Value base = b.create<memref::ExtractAlignedPointerAsIndexOp>(flags);
-  Value address = b.create<arith::IndexCastUIOp>(
-      i64, k.add(base, k.mul(r, k.idx(4))));
+  Value address =
+      b.create<arith::IndexCastUIOp>(i64, k.add(base, k.mul(r, k.idx(4))));
   return b.create<LLVM::IntToPtrOp>(LLVM::LLVMPointerType::get(ctx), address);
 }
 
@@ -635,7 +635,8 @@ void WgmmaBuilder::streamKEpilogue(ArrayRef<Value> acc, Value consumer) {
   int64_t slotElements = threads * perStruct * static_cast<int64_t>(acc.size());
   Value thread = b.create<arith::SubIOp>(tid, k.idx(128));
   auto elementAt = [&](Value r, int64_t e) {
-    return k.add(k.mul(r, k.idx(slotElements)), k.add(k.idx(e * threads), thread));
+    return k.add(k.mul(r, k.idx(slotElements)),
+                 k.add(k.idx(e * threads), thread));
   };
   auto partial = b.create<scf::IfOp>(k.lt(k.idx(0), kBegin), /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
@@ -647,7 +648,8 @@ void WgmmaBuilder::streamKEpilogue(ArrayRef<Value> acc, Value consumer) {
   // Every consumer's stores, then one release of the block's flag.
   kit::namedBarrierSync(k, k.c32(1), threads);
   {
-    auto first = b.create<scf::IfOp>(k.eq(thread, k.idx(0)), /*withElse=*/false);
+    auto first =
+        b.create<scf::IfOp>(k.eq(thread, k.idx(0)), /*withElse=*/false);
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(first.thenBlock());
     b.create<LLVM::StoreOp>(k.c32(1), flagAt(block), 4, false, false, false,
@@ -657,9 +659,11 @@ void WgmmaBuilder::streamKEpilogue(ArrayRef<Value> acc, Value consumer) {
   // The tile's first steps: add the partial sums of the blocks whose shares
   // hold the rest, each once its flag is up (blocks between them with an
   // empty share have neither).
-  Value last = ownerOf(k.add(tileStart, b.create<arith::SubIOp>(kTiles, k.idx(1))));
-  auto others = b.create<scf::ForOp>(k.add(block, k.idx(1)), k.add(last, k.idx(1)),
-                                     k.idx(1), llvm::to_vector(acc));
+  Value last =
+      ownerOf(k.add(tileStart, b.create<arith::SubIOp>(kTiles, k.idx(1))));
+  auto others =
+      b.create<scf::ForOp>(k.add(block, k.idx(1)), k.add(last, k.idx(1)),
+                           k.idx(1), llvm::to_vector(acc));
   {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(others.getBody());
@@ -674,9 +678,9 @@ void WgmmaBuilder::streamKEpilogue(ArrayRef<Value> acc, Value consumer) {
     {
       OpBuilder::InsertionGuard spin(b);
       b.setInsertionPointToStart(b.createBlock(&wait.getBefore()));
-      Value flag = b.create<LLVM::LoadOp>(i32, flagAt(r), 4, false, false, false,
-                                          false, LLVM::AtomicOrdering::acquire,
-                                          "device");
+      Value flag =
+          b.create<LLVM::LoadOp>(i32, flagAt(r), 4, false, false, false, false,
+                                 LLVM::AtomicOrdering::acquire, "device");
       b.create<scf::ConditionOp>(k.eq(flag, k.c32(0)), ValueRange{});
       b.setInsertionPointToStart(b.createBlock(&wait.getAfter()));
       b.create<scf::YieldOp>();
