@@ -71,61 +71,6 @@ int64_t chooseSplitK(const GpuTarget &target, const GemmShape &shape,
   return std::max<int64_t>(split, 1);
 }
 
-/// The wgmma schedule (sm_90a) of the M class up to `maxM`: the largest of
-/// 256 x 128, 128 x 256, 128 x 128 and 128 x 64 tiles (two consumer
-/// warpgroups; fp8: the last two) whose tile count fills most SMs, else the
-/// smallest; the largest when M is unknown. Then as many stages as shared
-/// memory holds (at most 8; fp8: 4). Measured on the H100 (bf16): 256 x 128
-/// x 64 with 4 stages ran at 1.00-1.04x cuBLAS on 2048^3 and 4096^3,
-/// 128 x 256 at 0.89-1.02x; at M = 128, N = K = 4096, 128 x 64 (64 tiles)
-/// ran at 1.15x, 128 x 128 (32 tiles) at 0.67x.
-ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
-                                 const GemmShape &shape, int64_t maxM) {
-  int64_t m = ShapedType::isDynamic(shape.m) ? maxM : shape.m;
-  bool known = m > 0 && !ShapedType::isDynamic(shape.n) &&
-               !ShapedType::isDynamic(shape.batch);
-  // fp8 keeps a second set of accumulators (promotion), which leaves room
-  // for 128 x 128 tiles.
-  static const std::pair<int64_t, int64_t> kTiles[] = {
-      {256, 128}, {128, 256}, {128, 128}, {128, 64}};
-  ArrayRef<std::pair<int64_t, int64_t>> tiles = kTiles;
-  if (shape.elementBytes == 1)
-    tiles = tiles.drop_front(2);
-  auto [blockM, blockN] = tiles[0];
-  for (auto [tm, tn] : tiles) {
-    std::tie(blockM, blockN) = std::make_pair(tm, tn);
-    if (!known)
-      break;
-    int64_t count = shape.batch * llvm::divideCeil(m, tm) *
-                    llvm::divideCeil(shape.n, tn);
-    if (count * 5 >= target.numSMs * 4 && (tm <= 128 || m > 128))
-      break;
-  }
-  if (!ShapedType::isDynamic(shape.n) && shape.n <= 64)
-    blockN = 64;
-  // fp8 (128 x 128 x 128, H100, 4096^3 and 8192^3): 4 stages ran at
-  // 0.86-0.93x cuBLASLt, 5 and 6 at 0.82-0.87x, 3 at 0.63-0.70x.
-  int64_t blockK = 128 / shape.elementBytes;
-  int64_t stages = shape.elementBytes == 1 ? 4 : 8;
-  while (stages > 2 &&
-         getWgmmaSharedMemoryBytes(blockM, blockN, blockK, stages, 12,
-                                   shape.elementBytes, shape.outputBytes,
-                                   /*swapAB=*/false, /*splitK=*/1) >
-             target.sharedMemoryBytes)
-    --stages;
-  return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, /*warps=*/12,
-                           /*cluster_m=*/1, /*cluster_n=*/1, /*swizzle=*/8,
-                           /*split_k=*/1, maxM, "wgmma", /*swap_ab=*/false,
-                           /*stream_k=*/false);
-}
-
-/// Blocks of a swap_ab kernel per SM: two for small tiles (one consumer,
-/// at most 64 tokens), whose blocks are short and wait on memory; one
-/// otherwise.
-int64_t swapBlocksPerSM(int64_t tokens, int64_t warps) {
-  return tokens <= 64 && warps == 8 ? 2 : 1;
-}
-
 /// The deepest ring (at most 8 stages, fp8 4 without swap_ab) with which
 /// `blocksPerSM` blocks of the schedule fit in shared memory, or 0.
 int64_t chooseStages(const GpuTarget &target, const GemmShape &shape,
@@ -141,6 +86,63 @@ int64_t chooseStages(const GpuTarget &target, const GemmShape &shape,
         target.sharedMemoryBytes)
       return stages;
   return 0;
+}
+
+/// The persistent wgmma kernel's tiles (two consumer warpgroups), largest
+/// first: 256 x 128, 128 x 256, 128 x 128, 128 x 64. fp8 keeps a second set
+/// of accumulators (promotion), which leaves room for the last two only.
+ArrayRef<std::pair<int64_t, int64_t>>
+getPersistentTiles(const GemmShape &shape) {
+  static const std::pair<int64_t, int64_t> kTiles[] = {
+      {256, 128}, {128, 256}, {128, 128}, {128, 64}};
+  ArrayRef<std::pair<int64_t, int64_t>> tiles = kTiles;
+  return shape.elementBytes == 1 ? tiles.drop_front(2) : tiles;
+}
+
+/// The wgmma schedule (sm_90a) of the M class up to `maxM`: the largest of
+/// 256 x 128, 128 x 256, 128 x 128 and 128 x 64 tiles (two consumer
+/// warpgroups; fp8: the last two) whose tile count fills most SMs, else the
+/// smallest; the largest when M is unknown. Then as many stages as shared
+/// memory holds (at most 8; fp8: 4). Measured on the H100 (bf16): 256 x 128
+/// x 64 with 4 stages ran at 1.00-1.04x cuBLAS on 2048^3 and 4096^3,
+/// 128 x 256 at 0.89-1.02x; at M = 128, N = K = 4096, 128 x 64 (64 tiles)
+/// ran at 1.15x, 128 x 128 (32 tiles) at 0.67x.
+ScheduleAttr chooseWgmmaSchedule(MLIRContext *ctx, const GpuTarget &target,
+                                 const GemmShape &shape, int64_t maxM) {
+  int64_t m = ShapedType::isDynamic(shape.m) ? maxM : shape.m;
+  bool known = m > 0 && !ShapedType::isDynamic(shape.n) &&
+               !ShapedType::isDynamic(shape.batch);
+  ArrayRef<std::pair<int64_t, int64_t>> tiles = getPersistentTiles(shape);
+  auto [blockM, blockN] = tiles[0];
+  for (auto [tm, tn] : tiles) {
+    std::tie(blockM, blockN) = std::make_pair(tm, tn);
+    if (!known)
+      break;
+    int64_t count = shape.batch * llvm::divideCeil(m, tm) *
+                    llvm::divideCeil(shape.n, tn);
+    if (count * 5 >= target.numSMs * 4 && (tm <= 128 || m > 128))
+      break;
+  }
+  if (!ShapedType::isDynamic(shape.n) && shape.n <= 64)
+    blockN = 64;
+  // fp8 (128 x 128 x 128, H100, 4096^3 and 8192^3): 4 stages ran at
+  // 0.86-0.93x cuBLASLt, 5 and 6 at 0.82-0.87x, 3 at 0.63-0.70x.
+  // At least 2 stages: a schedule that does not fit is the checker's error.
+  int64_t blockK = 128 / shape.elementBytes;
+  int64_t stages = std::max<int64_t>(
+      2, chooseStages(target, shape, blockM, blockN, /*warps=*/12,
+                      /*swapAB=*/false, /*splitK=*/1, /*blocksPerSM=*/1));
+  return ScheduleAttr::get(ctx, blockM, blockN, blockK, stages, /*warps=*/12,
+                           /*cluster_m=*/1, /*cluster_n=*/1, /*swizzle=*/8,
+                           /*split_k=*/1, maxM, "wgmma", /*swap_ab=*/false,
+                           /*stream_k=*/false);
+}
+
+/// Blocks of a swap_ab kernel per SM: two for small tiles (one consumer,
+/// at most 64 tokens), whose blocks are short and wait on memory; one
+/// otherwise.
+int64_t swapBlocksPerSM(int64_t tokens, int64_t warps) {
+  return tokens <= 64 && warps == 8 ? 2 : 1;
 }
 
 /// The swap_ab wgmma schedule (sm_90a, B stored [N, K]): `rows` rows of B
@@ -160,7 +162,7 @@ ScheduleAttr getSwapSchedule(MLIRContext *ctx, const GpuTarget &target,
   int64_t blockK = 128 / shape.elementBytes;
   if (tokens % 8 || tokens > limit || splitK > target.maxClusterBlocks ||
       (!ShapedType::isDynamic(shape.k) && splitK > 1 &&
-       llvm::divideCeil(shape.k, blockK) < 4 * splitK))
+       static_cast<int64_t>(llvm::divideCeil(shape.k, blockK)) < 4 * splitK))
     return {};
   int64_t stages =
       chooseStages(target, shape, tokens, rows, warps, /*swapAB=*/true, splitK,
@@ -194,8 +196,9 @@ double estimateSeconds(const GpuTarget &target, const GemmShape &shape,
                        int64_t m, ScheduleAttr s) {
   double sms = static_cast<double>(target.numSMs);
   int64_t eb = shape.elementBytes, split = s.getSplitK();
-  int64_t tiles = shape.batch * llvm::divideCeil(m, s.getBlockM()) *
-                  llvm::divideCeil(shape.n, s.getBlockN());
+  int64_t tileRows = llvm::divideCeil(m, s.getBlockM());
+  int64_t tiles =
+      shape.batch * tileRows * llvm::divideCeil(shape.n, s.getBlockN());
   int64_t kSteps = llvm::divideCeil(shape.k, s.getBlockK());
   // Work in K steps: per SM (the busiest) and in all.
   int64_t steps = tiles * llvm::alignTo(kSteps, split);
@@ -212,7 +215,6 @@ double estimateSeconds(const GpuTarget &target, const GemmShape &shape,
   double smReads = perSM * stepBytes / target.smL2BytesPerSecond;
   double l2Reads = steps * stepBytes / target.l2BytesPerSecond;
   double active = static_cast<double>(std::min(tiles * split, target.numSMs));
-  int64_t tileRows = llvm::divideCeil(m, s.getBlockM());
   double dramBytes =
       static_cast<double>(shape.batch) *
       ((m + shape.n * (1 + 0.5 * (tileRows - 1))) * shape.k * eb +
@@ -246,13 +248,8 @@ SmallVector<ScheduleAttr> getCandidates(MLIRContext *ctx,
                                         const GemmShape &shape, int64_t maxM,
                                         int64_t classMaxM) {
   SmallVector<ScheduleAttr> candidates;
-  static const std::pair<int64_t, int64_t> kTiles[] = {
-      {256, 128}, {128, 256}, {128, 128}, {128, 64}};
-  ArrayRef<std::pair<int64_t, int64_t>> tiles = kTiles;
-  if (shape.elementBytes == 1)
-    tiles = tiles.drop_front(2);
   int64_t blockK = 128 / shape.elementBytes;
-  for (auto [tm, tn] : tiles)
+  for (auto [tm, tn] : getPersistentTiles(shape))
     if (int64_t stages =
             chooseStages(target, shape, tm, tn, 12, /*swapAB=*/false, 1, 1))
       candidates.push_back(ScheduleAttr::get(
